@@ -1,0 +1,24 @@
+/* commands.c - the table of `glassbox` commands (one line per command). */
+#include <string.h>
+
+#include "cli.h"
+
+static const gb_command COMMANDS[] = {
+    /* {name, function, summary, usage}: keep sorted by how often people use them. */
+    {NULL, NULL, NULL, NULL},
+};
+
+const gb_command *gb_commands(int *n) {
+    int k = 0;
+    while (COMMANDS[k].name) k++;
+    *n = k;
+    return COMMANDS;
+}
+
+const gb_command *gb_command_find(const char *name) {
+    int n;
+    const gb_command *c = gb_commands(&n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(c[i].name, name) == 0) return &c[i];
+    return NULL;
+}

@@ -1,0 +1,58 @@
+/* main.c - the `glassbox` program: choose fast BLAS kernels, then dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "glassbox/platform.h"
+
+static void print_version(void) {
+    printf("glassbox %s\n", GB_VERSION);
+    printf("OpenBLAS kernels: %s (threads: %d)\n", gb_blas_corename(), gb_blas_threads());
+    printf("OpenBLAS config: %s\n", gb_blas_config());
+}
+
+static void print_help(void) {
+    printf("glassbox - a transformer you can see through\n\nUsage: glassbox COMMAND [options]\n\n"
+           "Commands:\n");
+    int n;
+    const gb_command *c = gb_commands(&n);
+    for (int i = 0; i < n; i++) printf("  %-10s %s\n", c[i].name, c[i].summary);
+    printf("\n  glassbox help COMMAND   details of one command\n"
+           "  glassbox --version      version and the BLAS kernels in use\n");
+}
+
+int main(int argc, char **argv) {
+    gb_blas_reexec_if_needed(argc, argv);
+    if (argc < 2) {
+        print_help();
+        return 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        print_version();
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        print_help();
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc < 3) {
+            print_help();
+            return 0;
+        }
+        const gb_command *c = gb_command_find(argv[2]);
+        if (!c) {
+            fprintf(stderr, "glassbox: help: unknown command '%s' (see 'glassbox --help')\n", argv[2]);
+            return 2;
+        }
+        printf("%s\n\n%s\n", c->summary, c->usage);
+        return 0;
+    }
+    const gb_command *c = gb_command_find(cmd);
+    if (!c) {
+        fprintf(stderr, "glassbox: unknown command '%s' (see 'glassbox --help')\n", cmd);
+        return 2;
+    }
+    return c->run(argc - 1, argv + 1);
+}
