@@ -1,0 +1,36 @@
+/* bench.h - `glassbox bench`: speed and memory figures, each measured in the
+ * same run as the baseline it is compared with (never a timed unit test).
+ *
+ * Each area adds one function `int gb_bench_<area>(gb_bench *b)` in
+ * viz/bench_<area>.c and a line in the table in viz/cmd_bench.c. A function
+ * calls gb_bench_report() once per figure. Exit status 0 even when a target is
+ * missed: the figures and their verdicts are the output.
+ */
+#ifndef GB_BENCH_H
+#define GB_BENCH_H
+
+#include <stdbool.h>
+
+typedef struct gb_bench gb_bench;
+
+/* Options every bench function may read. */
+typedef struct gb_bench_opts {
+    bool quick;          /* --quick: fewer repetitions (CI smoke run) */
+    int threads;         /* --threads N (default 1) */
+    const char *data;    /* fixtures folder (tests/fixtures) for real models and texts */
+} gb_bench_opts;
+
+const gb_bench_opts *gb_bench_options(const gb_bench *b);
+
+/* One figure. `higher_better` says which way is good. If baseline_name is not
+ * NULL, the ratio value/baseline is reported too; if target_ratio > 0 the verdict
+ * says whether ratio >= target_ratio (higher_better) or <= target_ratio. */
+void gb_bench_report(gb_bench *b, const char *area, const char *name, double value,
+                     const char *unit, bool higher_better, const char *baseline_name,
+                     double baseline_value, double target_ratio, const char *note);
+
+/* Median of n timings (sorts in place). */
+double gb_bench_median(double *v, int n);
+
+int gb_bench_core(gb_bench *b);
+#endif
