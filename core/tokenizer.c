@@ -262,6 +262,13 @@ static void label_escape(label_buf *b, const unsigned char *s, size_t n) {
     }
 }
 
+void gb_tok_escape(const char *bytes, size_t len, char *buf, size_t cap) {
+    if (!buf || cap == 0) return;
+    label_buf b = {buf, 0, cap, false};
+    label_escape(&b, (const unsigned char *)bytes, len);
+    buf[b.n] = '\0';
+}
+
 void gb_tokenizer_label(const gb_tokenizer *t, int id, char *buf, size_t cap) {
     if (!buf || cap == 0) return;
     label_buf b = {buf, 0, cap, false};

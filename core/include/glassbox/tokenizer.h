@@ -163,6 +163,8 @@ const char *gb_tokenizer_piece_after(const gb_tokenizer *t, int prev_id, int id,
  * bytes and bytes that are not whole UTF-8 characters as \xNN; special tokens
  * by their name ("<s>", "<|endoftext|>", "<unk>"). */
 void gb_tokenizer_label(const gb_tokenizer *t, int id, char *buf, size_t cap);
+/* The same escaping for any bytes (e.g. a word outside the vocabulary). */
+void gb_tok_escape(const char *bytes, size_t len, char *buf, size_t cap);
 /* Bytes of a token id -> whole text (malloc'd, NUL-terminated, *len exact).
  * Control tokens (BOS/EOS/PAD/CLS/SEP/MASK of llama2.c, char and word) give
  * nothing; GPT-2 decodes every id, <|endoftext|> included, as encoder.py does.
