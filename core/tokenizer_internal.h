@@ -51,19 +51,19 @@ bool tk_pmap_put(tk_pmap *m, uint64_t key, int val); /* false: out of memory */
 int tk_pmap_get(const tk_pmap *m, uint64_t key);     /* value or -1 */
 void tk_pmap_free(tk_pmap *m);
 
-/* Min-heap of merge candidates: key orders them (smaller first); (l, r) are
- * node indexes and (a, b) the ids they had when pushed (stale entries are
- * skipped when popped). */
-typedef struct tk_cand {
-    uint64_t key;
-    int l, r, a, b;
-} tk_cand;
+/* Min-heap of merge candidates, each packed in one uint64 (priority in the
+ * high bits, node index in the low bits) so that the heap stays small and
+ * cache-friendly; 4 children per node halves its depth. Whether a popped
+ * candidate is still current is checked against the node itself. */
 typedef struct tk_heap {
-    tk_cand *v;
+    uint64_t *v;
     int n, cap;
 } tk_heap;
-bool tk_heap_push(tk_heap *h, tk_cand c);
-tk_cand tk_heap_pop(tk_heap *h);
+bool tk_heap_push(tk_heap *h, uint64_t key);
+uint64_t tk_heap_pop(tk_heap *h);
+/* Arrange v[0..n) (already filled, e.g. by tk_heap_reserve) into a heap. */
+void tk_heap_build(tk_heap *h);
+bool tk_heap_reserve(tk_heap *h, int n);
 void tk_heap_free(tk_heap *h);
 
 /* Growable int array; `failed` is set on out of memory and sticks. */

@@ -242,10 +242,10 @@ static gb_status start_tokenizer(trainer *tr, gb_error *err) {
 }
 
 static void trainer_free(trainer *tr) {
-    tk_smap_free(&tr->words);
-    free(tr->word_count.v);
     for (int w = 0; tr->syms && w < tr->words.s.n; w++) free(tr->syms[w].v);
     free(tr->syms);
+    tk_smap_free(&tr->words);
+    free(tr->word_count.v);
     free(tr->stamp);
     tk_pmap_free(&tr->pair_index);
     for (int p = 0; p < tr->n_pairs; p++) free(tr->pairs[p].where.v);
