@@ -183,6 +183,18 @@ const char *gb_tokenizer_piece_after(const gb_tokenizer *t, int prev_id, int id,
     return p;
 }
 
+int gb_tokenizer_merge_rank(const gb_tokenizer *t, int left, int right, int *result) {
+    int r = t->kind == GB_TOK_GPT2 && left >= 0 && right >= 0
+                ? tk_pmap_get(&t->pairs, (uint64_t)(uint32_t)left << 32 | (uint32_t)right)
+                : -1;
+    if (result) *result = r >= 0 ? t->merge_result[r] : -1;
+    return r;
+}
+
+float gb_tokenizer_score(const gb_tokenizer *t, int id) {
+    return t->score && id >= 0 && id < t->vocab.s.n ? t->score[id] : 0.0f;
+}
+
 int gb_tokenizer_lookup_n(const gb_tokenizer *t, const char *s, size_t len) {
     return tk_smap_find(&t->vocab, s, len);
 }

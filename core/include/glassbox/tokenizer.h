@@ -184,6 +184,13 @@ void gb_detok_free(gb_detok *d);
 size_t gb_detok_push(gb_detok *d, int prev_id, int id, char *out, size_t cap);
 size_t gb_detok_flush(gb_detok *d, char *out, size_t cap);
 
+/* GPT-2: the rank of the merge rule left + right (0 = learned first), or -1;
+ * also the token it makes (*result, may be NULL). Other kinds: -1. */
+int gb_tokenizer_merge_rank(const gb_tokenizer *t, int left, int right, int *result);
+/* llama2.c: the vocabulary score of a token (merges with higher scores go
+ * first); 0 for other kinds or an id out of range. */
+float gb_tokenizer_score(const gb_tokenizer *t, int id);
+
 /* Exact vocabulary string (NUL-terminated) -> id, or -1. */
 int gb_tokenizer_lookup(const gb_tokenizer *t, const char *token_text);
 int gb_tokenizer_lookup_n(const gb_tokenizer *t, const char *token_text, size_t len);
