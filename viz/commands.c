@@ -5,6 +5,7 @@
 
 static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: keep sorted by how often people use them. */
+    {"corpus", gb_cmd_corpus, "write train/validation corpora from a grammar (data/grammars)", "glassbox corpus --grammar FILE [--task lm|translate|sentiment|all] [--start RULE]\n                [--count N] [--seed S] [--valid X] [--out DIR] [--stats] [--sample N]\nFiles: lm train.txt valid.txt; translate train.fr-en.tsv valid.fr-en.tsv (fr<TAB>en);\nsentiment train.sentiment.tsv valid.sentiment.tsv (label<TAB>en). See docs/corpus.md."},
     {NULL, NULL, NULL, NULL},
 };
 
