@@ -409,6 +409,19 @@ static gb_status parse_meta(parser *p, gb_galt *a, const token *t) {
     return GB_OK;
 }
 
+/* An output left out is made of the references of the English; that is only
+ * right when the English has no words of its own (a label is never words). */
+static gb_status check_omitted(parser *p, const gb_galt *a) {
+    const gb_grammar *g = p->g;
+    for (int o = 1; o < g->n_out; o++) {
+        if (a->given[o] || g->out_slot[o] == OUT_LABEL) continue;
+        for (int i = 0; i < a->n_items[0]; i++)
+            if (a->items[0][i].kind != ITEM_REF)
+                return perr(p, "the English has words of its own but no French is given: write ' = ' and the French");
+    }
+    return GB_OK;
+}
+
 /* Fill alternative a from the tokens of one line. */
 static gb_status parse_alt_tokens(parser *p, gb_galt *a, const token *tk, int n_tk) {
     gb_grammar *g = p->g;
@@ -453,7 +466,7 @@ static gb_status parse_alt_tokens(parser *p, gb_galt *a, const token *tk, int n_
     }
     if (!any[0]) return perr(p, "empty alternative (write _ for an empty expansion)");
     if (!any[o]) return perr(p, "empty output after '=' (write _ for an empty expansion)");
-    return GB_OK;
+    return check_omitted(p, a);
 }
 
 /* ---- directives ---- */
@@ -607,7 +620,6 @@ static gb_status start_rule(parser *p, const char *name, size_t n) {
     gb_grule *r = &g->rules[g->n_rules];
     r->name = dupn(name, n);
     r->line = p->line;
-    r->stat = -1;
     p->cur_rule = g->n_rules++;
     p->seen_rule = 1;
     return GB_OK;
@@ -724,11 +736,17 @@ static gb_status check_names(parser *p) {
             return perr(p, "%%start names unknown rule '%s'", g->start_rule[i]);
         }
     for (int i = 0; i < g->n_stats; i++) {
-        int r = gb_grammar_find_rule(g, g->stat_rule[i]);
+        /* "np.pp.*" names every rule starting with "np.pp." */
+        const char *name = g->stat_rule[i];
+        size_t n = strlen(name);
+        int prefix = n >= 2 && name[n - 1] == '*' && name[n - 2] == '.', found = 0;
         p->line = g->stat_line[i];
-        if (r < 0) return perr(p, "%%stat names unknown rule '%s'", g->stat_rule[i]);
-        if (g->rules[r].stat >= 0) return perr(p, "%%stat for rule '%s' given twice", g->stat_rule[i]);
-        g->rules[r].stat = i;
+        for (int r = 0; r < g->n_rules; r++)
+            if (prefix ? strncmp(g->rules[r].name, name, n - 1) == 0 : strcmp(g->rules[r].name, name) == 0) {
+                g->rules[r].stats |= 1ull << i;
+                found = 1;
+            }
+        if (!found) return perr(p, "%%stat names unknown rule '%s'", name);
     }
     return GB_OK;
 }

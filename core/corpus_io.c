@@ -102,6 +102,42 @@ gb_status gb_corpus_split(const gb_corpus *c, double valid_fraction, uint64_t se
     return GB_OK;
 }
 
+int gb_corpus_balance(gb_corpus *c) {
+    enum { MAX_LABELS = 64 };
+    const char *label[MAX_LABELS];
+    int count[MAX_LABELS], kept[MAX_LABELS], n_labels = 0;
+    for (int i = 0; i < c->n; i++) {
+        int k = 0;
+        while (k < n_labels && strcmp(label[k], c->recs[i].label) != 0) k++;
+        if (k == n_labels) {
+            if (n_labels == MAX_LABELS) return 0; /* not a classification corpus */
+            label[n_labels] = c->recs[i].label;
+            count[n_labels] = kept[n_labels] = 0;
+            n_labels++;
+        }
+        count[k]++;
+    }
+    int m = c->n;
+    for (int k = 0; k < n_labels; k++)
+        if (count[k] < m) m = count[k];
+    int out = 0;
+    for (int i = 0; i < c->n; i++) {
+        int k = 0;
+        while (strcmp(label[k], c->recs[i].label) != 0) k++;
+        if (kept[k] < m) {
+            kept[k]++;
+            c->recs[out++] = c->recs[i];
+            continue;
+        }
+        free(c->recs[i].en);
+        free(c->recs[i].fr);
+        free(c->recs[i].label); /* never a label[] entry: the first of each label is kept */
+    }
+    int dropped = c->n - out;
+    c->n = out;
+    return dropped;
+}
+
 gb_status gb_corpus_write(const gb_corpus *c, gb_corpus_format fmt, const char *path, gb_error *err) {
     for (int i = 0; i < c->n; i++) {
         if (fmt == GB_CORPUS_PAIRS && !c->recs[i].fr[0])

@@ -139,11 +139,14 @@ static gb_status run_task(const corpus_opts *o, const gb_grammar *g, const task_
         return gb_fail(err, GB_ERR_INPUT, "%s: task sentiment needs a label output (%%outputs en fr label)", o->grammar);
     gb_corpus all = {0}, train = {0}, valid = {0};
     gb_status st = gb_corpus_generate(g, start, o->count, o->seed, &all, err);
+    int dropped = 0;
+    if (!st && t->fmt == GB_CORPUS_LABELLED) dropped = gb_corpus_balance(&all);
     if (!st) st = gb_corpus_split(&all, o->valid, o->seed, &train, &valid, err);
     if (!st) {
         fprintf(stderr, "%s (start '%s', seed %llu): %d distinct records from %llu derivations", t->name, start,
                 (unsigned long long)o->seed, all.n, (unsigned long long)all.attempts);
-        if (all.n < o->count) fprintf(stderr, " (asked %d: the grammar gives no more)", o->count);
+        if (dropped) fprintf(stderr, ", %d dropped to balance the labels", dropped);
+        else if (all.n < o->count) fprintf(stderr, " (asked %d: the grammar gives no more)", o->count);
         fprintf(stderr, "\n  train %d, validation %d; vocabulary: en %d", train.n, valid.n, gb_corpus_vocab_size(&all, "en"));
         if (t->fmt == GB_CORPUS_PAIRS) fprintf(stderr, ", fr %d", gb_corpus_vocab_size(&all, "fr"));
         fprintf(stderr, "\n");
