@@ -171,7 +171,7 @@ static gb_status tokenize(parser *p, const char *s, token *tk, int *n_tk) {
             size_t j = i + 1;
             while (s[j] && s[j] != close) {
                 if (s[j] == '{' || s[j] == '[')
-                    return perr(p, "'%c' inside '%c...%c': brackets do not nest", s[j], c, close);
+                    return perr(p, "unbalanced brackets: '%c' opened before '%c' was closed by '%c'", s[j], c, close);
                 if (s[j] == '}' || s[j] == ']')
                     return perr(p, "unbalanced brackets: '%c' closed by '%c'", c, s[j]);
                 j++;
@@ -692,6 +692,27 @@ static gb_status resolve_refs(parser *p) {
     return GB_OK;
 }
 
+/* Can rule start reach itself through references? (depth-first, marks in seen) */
+static int reaches(const gb_grammar *g, int from, int target, char *seen) {
+    const gb_grule *R = &g->rules[from];
+    for (int a = 0; a < R->n_alts; a++)
+        for (int k = 0; k < R->alts[a].n_refs; k++) {
+            int t = R->alts[a].refs[k].rule;
+            if (t == target) return 1;
+            if (seen[t]) continue;
+            seen[t] = 1;
+            if (reaches(g, t, target, seen)) return 1;
+        }
+    return 0;
+}
+
+static int reaches_itself(const gb_grammar *g, int r) {
+    char *seen = calloc((size_t)g->n_rules, 1);
+    int yes = seen && reaches(g, r, r, seen);
+    free(seen);
+    return yes;
+}
+
 /* Shortest derivation heights by relaxation; a rule left infinite can only
  * recurse forever. */
 static gb_status compute_heights(parser *p) {
@@ -719,13 +740,15 @@ static gb_status compute_heights(parser *p) {
             }
         }
     }
-    for (int r = 0; r < g->n_rules; r++)
-        if (g->rules[r].height == GB_G_HEIGHT_INF) {
-            p->line = g->rules[r].line;
-            return perr(p, "rule '%s' recurses without end: every alternative leads back to it "
-                           "(give it one alternative that stops)", g->rules[r].name);
-        }
-    return GB_OK;
+    int bad = -1; /* name a rule on the loop itself, not one that merely uses it */
+    for (int r = 0; r < g->n_rules && bad < 0; r++)
+        if (g->rules[r].height == GB_G_HEIGHT_INF && reaches_itself(g, r)) bad = r;
+    for (int r = 0; r < g->n_rules && bad < 0; r++)
+        if (g->rules[r].height == GB_G_HEIGHT_INF) bad = r;
+    if (bad < 0) return GB_OK;
+    p->line = g->rules[bad].line;
+    return perr(p, "rule '%s' recurses without end: every alternative leads back to it "
+                   "(give it one alternative that stops)", g->rules[bad].name);
 }
 
 static gb_status check_names(parser *p) {
