@@ -102,6 +102,42 @@ gb_status gb_corpus_split(const gb_corpus *c, double valid_fraction, uint64_t se
     return GB_OK;
 }
 
+static int by_en_then_index(const void *a, const void *b) {
+    const split_key *x = a, *y = b;
+    int c = strcmp(x->en, y->en);
+    return c ? c : (x->rec > y->rec) - (x->rec < y->rec);
+}
+
+int gb_corpus_unique_en(gb_corpus *c) {
+    if (c->n < 2) return 0;
+    split_key *k = malloc((size_t)c->n * sizeof *k);
+    char *drop = calloc((size_t)c->n, 1);
+    if (!k || !drop) {
+        free(k);
+        free(drop);
+        return 0; /* out of memory: leave the corpus as it is */
+    }
+    for (int i = 0; i < c->n; i++) k[i] = (split_key){0, c->recs[i].en, i};
+    qsort(k, (size_t)c->n, sizeof *k, by_en_then_index);
+    for (int i = 1; i < c->n; i++)
+        if (!strcmp(k[i].en, k[i - 1].en)) drop[k[i].rec] = 1;
+    free(k);
+    int out = 0;
+    for (int i = 0; i < c->n; i++) {
+        if (!drop[i]) {
+            c->recs[out++] = c->recs[i];
+            continue;
+        }
+        free(c->recs[i].en);
+        free(c->recs[i].fr);
+        free(c->recs[i].label);
+    }
+    free(drop);
+    int dropped = c->n - out;
+    c->n = out;
+    return dropped;
+}
+
 int gb_corpus_balance(gb_corpus *c) {
     enum { MAX_LABELS = 64 };
     const char *label[MAX_LABELS];

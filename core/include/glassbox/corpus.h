@@ -88,6 +88,11 @@ void gb_corpus_free(gb_corpus *c);
  * form a class of their own. Returns how many records were dropped. */
 int gb_corpus_balance(gb_corpus *c);
 
+/* Keep only the first record of each English sentence (a language model or a
+ * classifier wants each sentence once; translation keeps both French versions
+ * of "the teacher ..."). Returns how many records were dropped. */
+int gb_corpus_unique_en(gb_corpus *c);
+
 typedef enum gb_corpus_format {
     GB_CORPUS_TEXT,     /* en, one sentence per line */
     GB_CORPUS_PAIRS,    /* fr<TAB>en (source then target) */
