@@ -264,10 +264,13 @@ static int starts_with_vowel(const char *w, const char *vowels) {
 /* Apply the grammar's %before-vowel then %join rules; returns a malloc'd,
  * single-spaced string. */
 static char *finish_text(const gb_grammar *g, int slot, char *text) {
-    char *tok[1024];
+    size_t cap = 1;
+    for (const char *c = text; *c; c++) cap += *c == ' ' || *c == '\t';
+    char **tok = malloc(cap * sizeof *tok);
+    if (!tok) return NULL;
     int n = 0;
     char *save = NULL;
-    for (char *t = strtok_r(text, " \t", &save); t && n < 1024; t = strtok_r(NULL, " \t", &save)) tok[n++] = t;
+    for (char *t = strtok_r(text, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) tok[n++] = t;
     const char *vowels = g->vowels[slot] ? g->vowels[slot] : "aeiou";
     for (int i = 0; i + 1 < n; i++)
         for (int r = 0; r < g->n_rewrites; r++) {
@@ -290,6 +293,7 @@ static char *finish_text(const gb_grammar *g, int slot, char *text) {
     sbuf b = {0};
     sb_put(&b, "", 0);
     for (int i = 0; i < n; i++) sb_word(&b, tok[i]);
+    free(tok);
     if (b.oom) {
         free(b.s);
         return NULL;

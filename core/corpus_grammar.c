@@ -171,7 +171,7 @@ static gb_status tokenize(parser *p, const char *s, token *tk, int *n_tk) {
             size_t j = i + 1;
             while (s[j] && s[j] != close) {
                 if (s[j] == '{' || s[j] == '[')
-                    return perr(p, "unbalanced brackets: '%c' opened before '%c' was closed by '%c'", s[j], c, close);
+                    return perr(p, "unbalanced brackets: '%c' is not closed before the next '%c'", c, s[j]);
                 if (s[j] == '}' || s[j] == ']')
                     return perr(p, "unbalanced brackets: '%c' closed by '%c'", c, s[j]);
                 j++;

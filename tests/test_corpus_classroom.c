@@ -226,7 +226,7 @@ static const char *const NUMBER[] = {
     "frog:s", "frogs:p", "goat:s", "goats:p", "hen:s", "hens:p", "turtle:s", "turtles:p", "owl:s", "owls:p",
     "elephant:s", "elephants:p", "man:s", "men:p", "woman:s", "women:p", "boy:s", "boys:p", "girl:s", "girls:p",
     "king:s", "kings:p", "queen:s", "queens:p", "teacher:s", "teachers:p", "student:s", "students:p",
-    "child:s", "children:p", "doctor:s", "doctors:p", "farmer:s", "farmers:p", "baby:s", "babies:p",
+    "child:s", "children:p", "doctor:s", "doctors:p", "farmer:s", "farmers:p",
     "prince:s", "princes:p", "princess:s", "princesses:p", "father:s", "fathers:p", "mother:s", "mothers:p",
     "brother:s", "brothers:p", "sister:s", "sisters:p", NULL};
 
