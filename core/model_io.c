@@ -326,8 +326,23 @@ static int ends_with(const char *s, const char *suffix) {
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/* Does the file start like safetensors (a plausible length, then '{')? */
+static int looks_like_safetensors(const char *path) {
+    unsigned char head[9];
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return 0;
+    size_t n = fread(head, 1, sizeof head, fp);
+    fclose(fp);
+    uint64_t len = 0;
+    for (int i = 7; n == 9 && i >= 0; i--) len = (len << 8) | head[i];
+    return n == 9 && len <= GB_ST_MAX_HEADER && head[8] == '{';
+}
+
 static gb_status load_file(const char *path, gb_model **out, gb_error *err) {
     if (ends_with(path, ".bin")) return gb_io_load_llama2c(path, out, err);
+    if (!ends_with(path, ".safetensors") && !looks_like_safetensors(path))
+        return gb_fail(err, GB_ERR_INPUT, "%s: not a model file this program reads (a .safetensors file, a Hugging Face folder or a llama2.c .bin)",
+                       path);
     char *dir = gb_io_path_dir(path);
     if (!dir) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
     gb_status st = load_safetensors(path, dir, out, err);
@@ -354,27 +369,26 @@ static gb_status load_folder(const char *dir, gb_model **out, gb_error *err) {
 /* A bare name (no folder, no extension) may name a bundled model. */
 static int is_bare_name(const char *s) { return s[0] && !strchr(s, '/') && !strchr(s, '.'); }
 
+/* Resolve spec and load it; *bundled gets the path of a bundled model used. */
+static gb_status load_spec(const char *spec, gb_model **out, char **bundled, gb_error *err) {
+    if (!spec || !spec[0]) return gb_fail(err, GB_ERR_INPUT, "no model given");
+    if (gb_io_is_dir(spec)) return load_folder(spec, out, err);
+    if (gb_io_is_file(spec)) return load_file(spec, out, err);
+    if (!is_bare_name(spec) || strlen(spec) > GB_MAX_NAME)
+        return gb_fail(err, GB_ERR_INPUT, "%s: no such file or folder", spec);
+    char rel[GB_MAX_NAME + 32];
+    snprintf(rel, sizeof rel, "models/%s.safetensors", spec);
+    *bundled = gb_find_bundled(rel);
+    if (!*bundled)
+        return gb_fail(err, GB_ERR_INPUT, "%s: no such file or folder, and no bundled model of that name", spec);
+    return load_file(*bundled, out, err);
+}
+
 gb_status gb_model_load(const char *spec, gb_model **out, gb_error *err) {
     *out = NULL;
-    if (!spec || !spec[0]) return gb_fail(err, GB_ERR_INPUT, "no model given");
-    gb_status st;
     char *bundled = NULL;
-    const char *path = spec;
-    if (gb_io_is_dir(spec)) {
-        st = load_folder(spec, out, err);
-    } else if (gb_io_is_file(spec)) {
-        st = load_file(spec, out, err);
-    } else if (is_bare_name(spec)) {
-        char rel[GB_MAX_NAME + 32];
-        snprintf(rel, sizeof rel, "models/%.*s.safetensors", GB_MAX_NAME, spec);
-        bundled = gb_find_bundled(rel);
-        if (!bundled)
-            return gb_fail(err, GB_ERR_INPUT, "%s: no such file or folder, and no bundled model of that name", spec);
-        path = bundled;
-        st = load_file(bundled, out, err);
-    } else {
-        return gb_fail(err, GB_ERR_INPUT, "%s: no such file or folder", spec);
-    }
+    gb_status st = load_spec(spec, out, &bundled, err);
+    const char *path = bundled ? bundled : spec;
     if (!st) {
         st = gb_model_check_finite(*out, err);
         if (st) gb_error_prefix(err, "%s", path);
@@ -383,6 +397,7 @@ gb_status gb_model_load(const char *spec, gb_model **out, gb_error *err) {
     if (st) {
         gb_model_free(*out);
         *out = NULL;
+        gb_st_sanitize_message(err);
     }
     free(bundled);
     return st;

@@ -77,19 +77,25 @@ static gb_status parse_shape(const gb_st_file *f, const char *name, json_t *v, g
         return gb_fail(err, GB_ERR_INPUT, "%s: tensor %s: shape has %zu dimensions, more than %d", f->path,
                        name, nd, GB_ST_MAX_DIMS);
     t->ndim = (int)nd;
-    t->numel = 1;
     for (size_t i = 0; i < nd; i++) {
         json_t *d = json_array_get(v, i);
         if (!json_is_integer(d) || json_integer_value(d) < 0)
             return gb_fail(err, GB_ERR_INPUT, "%s: tensor %s: shape entry %zu is not a non-negative integer",
                            f->path, name, i);
         t->shape[i] = (int64_t)json_integer_value(d);
+    }
+    t->numel = 1;
+    for (size_t i = 0; i < nd; i++)
+        if (t->shape[i] == 0) t->numel = 0; /* empty, whatever the other dimensions */
+    for (size_t i = 0; i < nd && t->numel; i++) {
+        size_t next = 0;
         /* A tensor can never hold more elements than the data has bytes. */
-        if (__builtin_mul_overflow(t->numel, (size_t)t->shape[i], &t->numel) || t->numel > f->data_size) {
+        if (__builtin_mul_overflow(t->numel, (size_t)t->shape[i], &next) || next > f->data_size) {
             char sb[200];
             return gb_fail(err, GB_ERR_INPUT, "%s: tensor %s: shape %s has more elements than the data (%zu bytes) can hold",
                            f->path, name, fmt_shape(sb, sizeof sb, (int)nd, t->shape), f->data_size);
         }
+        t->numel = next;
     }
     return GB_OK;
 }
@@ -178,6 +184,8 @@ static gb_status check_overlaps(const gb_st_file *f, gb_error *err) {
 static gb_status parse_header(gb_st_file *f, const char *text, size_t len, gb_error *err) {
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root && strstr(jerr.text, "duplicate object key"))
+        return gb_fail(err, GB_ERR_INPUT, "%s: header has a duplicate name (%s)", f->path, jerr.text);
     if (!root)
         return gb_fail(err, GB_ERR_INPUT, "%s: header is not valid JSON: %s (at byte %d of the header)", f->path,
                        jerr.text, jerr.position);
@@ -199,6 +207,13 @@ static gb_status parse_header(gb_st_file *f, const char *text, size_t len, gb_er
     if (st) return st;
     qsort(f->tensors, (size_t)f->n_tensors, sizeof *f->tensors, cmp_name);
     return check_overlaps(f, err);
+}
+
+/* Names come from the file and may hold control characters: keep messages one line. */
+void gb_st_sanitize_message(gb_error *err) {
+    if (!err) return;
+    for (char *c = err->msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
 }
 
 gb_status gb_st_open(const char *path, gb_st_file *f, gb_error *err) {
@@ -229,7 +244,10 @@ gb_status gb_st_open(const char *path, gb_st_file *f, gb_error *err) {
         f->data_size = size - 8 - (size_t)hlen;
         st = parse_header(f, (const char *)p + 8, (size_t)hlen, err);
     }
-    if (st) gb_st_close(f);
+    if (st) {
+        gb_st_close(f);
+        gb_st_sanitize_message(err);
+    }
     return st;
 }
 

@@ -87,6 +87,10 @@ gb_status gb_st_read_f32(const gb_st_file *f, const gb_st_tensor *t, float *out,
 /* The same without the finiteness check (for recordings that may hold -inf). */
 void gb_st_read_f32_raw(const gb_st_file *f, const gb_st_tensor *t, float *out);
 
+/* Replace control characters in err->msg (names read from a file may hold
+ * newlines) so the message stays one line. */
+void gb_st_sanitize_message(gb_error *err);
+
 /* One tensor to write: F32, row-major. ndim 0 is a scalar (one value). */
 typedef struct gb_st_write_tensor {
     const char *name;
