@@ -132,15 +132,17 @@ typedef struct hf_reader {
     float *buf;          /* scratch holding the tensor last read */
 } hf_reader;
 
-/* Read tensor `name` (under the file's prefix, or bare) of the expected shape into h->buf. */
-static gb_status hf_get(hf_reader *h, const char *name, int ndim, int64_t d0, int64_t d1, gb_error *err) {
+/* Read tensor `name` (under the file's prefix, or bare) of the expected shape
+ * into dst, or into the scratch h->buf when dst is NULL (to be rearranged). */
+static gb_status hf_get(hf_reader *h, const char *name, int ndim, int64_t d0, int64_t d1, float *dst,
+                        gb_error *err) {
     char full[GB_MAX_NAME + 16];
     snprintf(full, sizeof full, "%s%s", h->prefix, name);
     const gb_st_tensor *t = gb_st_find(h->f, full);
     if (!t && h->prefix[0]) t = gb_st_find(h->f, name);
     if (!t) return gb_fail(err, GB_ERR_INPUT, "%s: tensor %s is missing", h->f->path, full);
     gb_status st = gb_io_check_shape(h->f->path, t, ndim, d0, d1, err);
-    if (!st) st = gb_st_read_f32(h->f, t, h->buf, err);
+    if (!st) st = gb_st_read_f32(h->f, t, dst ? dst : h->buf, err);
     h->used[t - h->f->tensors] = 1;
     return st;
 }
@@ -157,56 +159,40 @@ static void copy_floats(float *dst, const float *src, size_t n) { memcpy(dst, sr
 static gb_status hf_block(hf_reader *h, const gb_config *c, int l, gb_block_w *b, gb_error *err) {
     int d = c->d_model, ff = c->d_ff;
     char nm[GB_MAX_NAME];
-#define GET(suffix, nd, d0, d1) \
-    (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), hf_get(h, nm, nd, d0, d1, err))
-    if (GET("ln_1.weight", 1, d, 0)) return err->status;
-    copy_floats(b->ln1_w, h->buf, (size_t)d);
-    if (GET("ln_1.bias", 1, d, 0)) return err->status;
-    copy_floats(b->ln1_b, h->buf, (size_t)d);
-    if (GET("attn.c_attn.weight", 2, d, 3 * d)) return err->status; /* [in, q|k|v] */
+#define GET(suffix, nd, d0, d1, dst) \
+    (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), hf_get(h, nm, nd, d0, d1, dst, err))
+    if (GET("ln_1.weight", 1, d, 0, b->ln1_w) || GET("ln_1.bias", 1, d, 0, b->ln1_b) ||
+        GET("ln_2.weight", 1, d, 0, b->ln2_w) || GET("ln_2.bias", 1, d, 0, b->ln2_b) ||
+        GET("attn.c_proj.bias", 1, d, 0, b->attn.bo) || GET("mlp.c_fc.bias", 1, ff, 0, b->fc1_b) ||
+        GET("mlp.c_proj.bias", 1, d, 0, b->fc2_b))
+        return err->status;
+    if (GET("attn.c_attn.weight", 2, d, 3 * d, NULL)) return err->status; /* [in, q|k|v] */
     take_columns_t(b->attn.wq, h->buf, d, 3 * d, 0, d);
     take_columns_t(b->attn.wk, h->buf, d, 3 * d, d, d);
     take_columns_t(b->attn.wv, h->buf, d, 3 * d, 2 * d, d);
-    if (GET("attn.c_attn.bias", 1, 3 * d, 0)) return err->status;
+    if (GET("attn.c_attn.bias", 1, 3 * d, 0, NULL)) return err->status;
     copy_floats(b->attn.bq, h->buf, (size_t)d);
     copy_floats(b->attn.bk, h->buf + d, (size_t)d);
     copy_floats(b->attn.bv, h->buf + 2 * d, (size_t)d);
-    if (GET("attn.c_proj.weight", 2, d, d)) return err->status;
+    if (GET("attn.c_proj.weight", 2, d, d, NULL)) return err->status; /* [in, out] */
     take_columns_t(b->attn.wo, h->buf, d, d, 0, d);
-    if (GET("attn.c_proj.bias", 1, d, 0)) return err->status;
-    copy_floats(b->attn.bo, h->buf, (size_t)d);
-    if (GET("ln_2.weight", 1, d, 0)) return err->status;
-    copy_floats(b->ln2_w, h->buf, (size_t)d);
-    if (GET("ln_2.bias", 1, d, 0)) return err->status;
-    copy_floats(b->ln2_b, h->buf, (size_t)d);
-    if (GET("mlp.c_fc.weight", 2, d, ff)) return err->status;
+    if (GET("mlp.c_fc.weight", 2, d, ff, NULL)) return err->status;
     take_columns_t(b->fc1_w, h->buf, d, ff, 0, ff);
-    if (GET("mlp.c_fc.bias", 1, ff, 0)) return err->status;
-    copy_floats(b->fc1_b, h->buf, (size_t)ff);
-    if (GET("mlp.c_proj.weight", 2, ff, d)) return err->status;
+    if (GET("mlp.c_proj.weight", 2, ff, d, NULL)) return err->status;
     take_columns_t(b->fc2_w, h->buf, ff, d, 0, d);
-    if (GET("mlp.c_proj.bias", 1, d, 0)) return err->status;
-    copy_floats(b->fc2_b, h->buf, (size_t)d);
 #undef GET
     return GB_OK;
 }
 
 static gb_status hf_globals(hf_reader *h, gb_model *m, gb_error *err) {
     const gb_config *c = &m->cfg;
-    size_t vd = (size_t)c->vocab_size * (size_t)c->d_model;
-    if (hf_get(h, "wte.weight", 2, c->vocab_size, c->d_model, err)) return err->status;
-    copy_floats(m->w.embed, h->buf, vd);
-    if (hf_get(h, "wpe.weight", 2, c->max_seq, c->d_model, err)) return err->status;
-    copy_floats(m->w.pos_embed, h->buf, (size_t)c->max_seq * (size_t)c->d_model);
-    if (hf_get(h, "ln_f.weight", 1, c->d_model, 0, err)) return err->status;
-    copy_floats(m->w.lnf_w, h->buf, (size_t)c->d_model);
-    if (hf_get(h, "ln_f.bias", 1, c->d_model, 0, err)) return err->status;
-    copy_floats(m->w.lnf_b, h->buf, (size_t)c->d_model);
-    if (!c->tied_embeddings) {
-        if (hf_get(h, "lm_head.weight", 2, c->vocab_size, c->d_model, err)) return err->status;
-        copy_floats(m->w.unembed, h->buf, vd);
-    }
-    return GB_OK;
+    gb_status st = hf_get(h, "wte.weight", 2, c->vocab_size, c->d_model, m->w.embed, err);
+    if (!st) st = hf_get(h, "wpe.weight", 2, c->max_seq, c->d_model, m->w.pos_embed, err);
+    if (!st) st = hf_get(h, "ln_f.weight", 1, c->d_model, 0, m->w.lnf_w, err);
+    if (!st) st = hf_get(h, "ln_f.bias", 1, c->d_model, 0, m->w.lnf_b, err);
+    if (!st && !c->tied_embeddings)
+        st = hf_get(h, "lm_head.weight", 2, c->vocab_size, c->d_model, m->w.unembed, err);
+    return st;
 }
 
 /* Tensors that are not weights: causal-mask buffers, and lm_head when tied. */
@@ -249,10 +235,8 @@ gb_status gb_io_load_hf_gpt2(const gb_st_file *f, const char *config_path, gb_mo
     if (st) return st;
     hf_reader h = {f, "", NULL, NULL};
     if (!gb_st_find(f, "wte.weight") && gb_st_find(f, "transformer.wte.weight")) h.prefix = "transformer.";
-    /* The scratch holds the largest GPT-2 tensor: wte, wpe, c_attn or c_fc/c_proj. */
-    size_t d = (size_t)cfg.d_model, cap = (size_t)cfg.vocab_size * d;
-    if ((size_t)cfg.max_seq * d > cap) cap = (size_t)cfg.max_seq * d;
-    if (3 * d * d > cap) cap = 3 * d * d;
+    /* The scratch holds the largest weight that is rearranged: c_attn or c_fc/c_proj. */
+    size_t d = (size_t)cfg.d_model, cap = 3 * d * d;
     if ((size_t)cfg.d_ff * d > cap) cap = (size_t)cfg.d_ff * d;
     gb_model *m = NULL;
     st = gb_model_create(&cfg, &m, err);

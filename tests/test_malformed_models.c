@@ -291,7 +291,7 @@ static void test_broken_hf_gpt2(void **state) {
     d = hf_copy("hf_layers", "\"n_layer\": 2", "\"n_layer\": 3", NULL, 0, NULL);
     expect_refused(d, in_dir(d, "model.safetensors"), "tensor h.2.ln_1.weight is missing");
     d = hf_copy("hf_inner", "\"n_inner\": null", "\"n_inner\": 128", NULL, 0, NULL);
-    expect_refused(d, in_dir(d, "model.safetensors"), "tensor h.0.mlp.c_fc.weight has shape [64, 256], expected [64, 128]");
+    expect_refused(d, in_dir(d, "model.safetensors"), "tensor h.0.mlp.c_fc.bias has shape [256], expected [128]");
     d = hf_copy("hf_noembd", "\"n_embd\": 64,", "", NULL, 0, NULL);
     expect_refused(d, in_dir(d, "config.json"), "key \"n_embd\" is missing");
     d = hf_copy("hf_act", "\"gelu_new\"", "\"swish\"", NULL, 0, NULL);
