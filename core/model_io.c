@@ -23,6 +23,17 @@
 
 /* ---- the config as JSON ---- */
 
+/* The shortest decimal that reads back as exactly f (1e-05, not 9.99999975e-06). */
+static json_t *float_json(float f) {
+    char buf[32];
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
+        double d = strtod(buf, NULL);
+        if ((float)d == f) return json_real(d);
+    }
+    return json_real((double)f); /* unreachable: 9 digits always round-trip a float */
+}
+
 char *gb_config_to_json(const gb_config *c) {
     json_t *o = json_object();
     json_object_set_new(o, "arch", json_string(gb_arch_name(c->arch)));
@@ -42,15 +53,15 @@ char *gb_config_to_json(const gb_config *c) {
     json_object_set_new(o, "tied_embeddings", json_boolean(c->tied_embeddings));
     json_object_set_new(o, "bias", json_boolean(c->bias));
     json_object_set_new(o, "scale_embed", json_boolean(c->scale_embed));
-    /* A float widened to double prints (%.17g) and parses back to the same float. */
-    json_object_set_new(o, "norm_eps", json_real((double)c->norm_eps));
-    json_object_set_new(o, "rope_theta", json_real((double)c->rope_theta));
+    json_object_set_new(o, "norm_eps", float_json(c->norm_eps));
+    json_object_set_new(o, "rope_theta", float_json(c->rope_theta));
     json_object_set_new(o, "n_classes", json_integer(c->n_classes));
     json_t *labels = json_array();
     for (int i = 0; i < c->n_classes && i < GB_MAX_CLASSES; i++)
         json_array_append_new(labels, json_string(c->class_labels[i]));
     json_object_set_new(o, "class_labels", labels);
-    char *s = json_dumps(o, JSON_COMPACT);
+    /* 9 significant digits print each of those doubles as its short decimal. */
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
     json_decref(o);
     return s;
 }

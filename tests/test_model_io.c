@@ -219,6 +219,28 @@ static void test_config_json_keys(void **state) {
     }
 }
 
+/* Float settings come back bit-exactly from their short decimal form. */
+static void test_config_json_floats_exact(void **state) {
+    (void)state;
+    gb_config c = small_config(GB_ARCH_DECODER);
+    c.pos = GB_POS_ROPE;
+    uint64_t s = 99;
+    for (int i = 0; i < 5000; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t bits = (uint32_t)(s >> 32);
+        float u = (float)(bits >> 8) * 0x1p-24f; /* [0, 1) */
+        c.norm_eps = u > 0 ? u * u * u : 1e-7f;
+        c.rope_theta = 1.0f + 1e6f * u + (float)(bits & 255) * 1e-3f;
+        char *j = gb_config_to_json(&c);
+        gb_config back;
+        gb_error err = {0};
+        gbt_assert_ok(gb_config_from_json(j, strlen(j), &back, &err), &err);
+        if (back.norm_eps != c.norm_eps || back.rope_theta != c.rope_theta)
+            fail_msg("floats changed: %s (%.9g %.9g)", j, (double)c.norm_eps, (double)c.rope_theta);
+        free(j);
+    }
+}
+
 /* ---- Hugging Face GPT-2 ---- */
 
 static void check_gpt2_tiny_config(const gb_model *m) {
@@ -537,6 +559,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_native_metadata),
         cmocka_unit_test(test_tokenizer_reference_is_relative),
         cmocka_unit_test(test_config_json_keys),
+        cmocka_unit_test(test_config_json_floats_exact),
         cmocka_unit_test(test_gpt2_folder),
         cmocka_unit_test(test_gpt2_file),
         cmocka_unit_test(test_gpt2_prefixed_with_buffers),
