@@ -401,6 +401,36 @@ static void test_bad_specs(void **state) {
     assert_non_null(strstr(err.msg, "no model given"));
 }
 
+/* The stored corpus in tests/fixtures/malformed (see its README). */
+static void test_stored_corpus(void **state) {
+    (void)state;
+    static const struct {
+        const char *file, *want;
+    } cases[] = {
+        {"truncated.safetensors", "tensor pos_embed.weight: data_offsets [848, 912] run past the end of the data (872 bytes)"},
+        {"header_too_long.safetensors", "header length 1048576 runs past the end of the file (2848 bytes)"},
+        {"offsets_outside.safetensors", "tensor embed.weight: data_offsets [0, 99999999] run past the end of the data (912 bytes)"},
+        {"unknown_dtype.safetensors", "tensor ln_final.bias: dtype I8 is not supported"},
+        {"shape_mismatch.safetensors", "tensor blocks.0.attn.q.weight has shape [4, 3], expected [4, 4]"},
+        {"nan_weight.safetensors", "tensor blocks.0.mlp.fc1.weight has a non-finite value (nan) at index 5"},
+        {"bad_json_header.safetensors", "header is not valid JSON"},
+        {"llama2c_bad_header.bin", "llama2.c header: n_heads is 0, it must be positive"},
+        {"llama2c_wrong_size.bin", "file is 2744 bytes but its llama2.c header"},
+    };
+    char rel[128];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(rel, sizeof rel, "malformed/%s", cases[i].file);
+        expect_refused(gbt_fixture(rel), cases[i].file, cases[i].want);
+    }
+    const char *valid[] = {"malformed/valid_tiny.safetensors", "malformed/valid_tiny_llama2c.bin"};
+    for (int i = 0; i < 2; i++) {
+        gb_error err = {0};
+        gb_model *m = NULL;
+        gbt_assert_ok(gb_model_load(gbt_fixture(valid[i]), &m, &err), &err);
+        gb_model_free(m);
+    }
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -409,6 +439,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_broken_hf_gpt2),
         cmocka_unit_test(test_broken_llama2c),
         cmocka_unit_test(test_bad_specs),
+        cmocka_unit_test(test_stored_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
