@@ -185,9 +185,14 @@ gb_status gb_projector_write(const char *vectors_path, const gb_embed_export *e,
     }
     write_vectors_tsv(vf.fp, e);
     write_metadata_tsv(mf.fp, e);
-    int bad = ferror(vf.fp) || ferror(mf.fp);
-    if (bad) gb_afile_abort(&vf);
-    st = gbx_finish(&mf, bad, err);
+    if (ferror(vf.fp) || ferror(mf.fp)) { /* name the file that failed */
+        gb_afile *bad = ferror(vf.fp) ? &vf : &mf, *other = bad == &vf ? &mf : &vf;
+        gb_afile_abort(other);
+        st = gbx_finish(bad, 1, err);
+        free(meta_path);
+        return st;
+    }
+    st = gbx_finish(&mf, 0, err);
     if (!st) {
         st = gbx_finish(&vf, 0, err);
         if (st) unlink(meta_path); /* never leave a metadata file without its vectors */
