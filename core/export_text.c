@@ -190,7 +190,6 @@ void gb_tsv_field(FILE *fp, const char *s) {
     }
     for (const char *p = s; *p; p++) {
         switch (*p) {
-        case '\\': fputs("\\\\", fp); break;
         case '\t': fputs("\\t", fp); break;
         case '\n': fputs("\\n", fp); break;
         case '\r': fputs("\\r", fp); break;

@@ -394,7 +394,7 @@ static void test_projector_pair(void **state) {
     }
     assert_int_equal(rows, 3);
     assert_string_equal(md, "token\tid\tcategory\ntab\\there\t5\tword\nnew\\nline\t6\tword\n"
-                            "back\\\\slash\t7\tpunct\n");
+                            "back\\slash\t7\tpunct\n");
     free(v), free(md), free(mp);
     char *other = gb_tsv_metadata_path("out/emb.tsv");
     assert_string_equal(other, "out/emb.metadata.tsv");

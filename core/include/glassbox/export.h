@@ -59,8 +59,10 @@ void gb_csv_float(FILE *fp, float x);
 void gb_json_string(FILE *fp, const char *s);
 /* A JSON number with 9 significant digits; NaN and infinities become null. */
 void gb_json_float(FILE *fp, float x);
-/* A TSV field for the Embedding Projector: backslash, tab, LF and CR written
- * as \\ \t \n \r (the projector has no quoting); an empty string as "". */
+/* A TSV field for the Embedding Projector, which has no quoting and shows
+ * fields as they are: tab, LF and CR are written as the two characters \t \n
+ * \r; other bytes (backslashes too, so labels that already use backslash
+ * escapes stay readable) are written unchanged; an empty string as "". */
 void gb_tsv_field(FILE *fp, const char *s);
 /* The file extension of path in lower case without the dot ("" if none);
  * writes at most cap bytes. */
