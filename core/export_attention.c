@@ -146,7 +146,7 @@ static gb_status write_npy(const char *path, const gb_attn_export *a, gb_error *
         if (a->maps[i].n_q != m0->n_q || a->maps[i].n_k != m0->n_k)
             return gb_fail(err, GB_ERR_INPUT,
                            "%s: NPY holds one array but the maps differ in shape (%s and %s); "
-                           "use .safetensors or choose one layer",
+                           "use .safetensors, .json or .csv",
                            path, m0->module, a->maps[i].module);
     int64_t shape[GB_TENSOR_MAX_DIMS];
     int nd = 0;
