@@ -215,7 +215,7 @@ static void csv_free(csv_doc *d) {
         for (int c = 0; c < 16; c++) free(d->cell[r][c]);
 }
 
-static const char *TOK[4] = {"The", " cat, \"sat\"", "on\nmat", "x"};
+static const char *TOK[4] = {"The", " cat, \"sat\"", "on\nmat", "x\xff"};
 
 /* One attention map: a labelled matrix whose labels and values parse back exactly. */
 static void test_csv_attention_matrix(void **state) {
@@ -279,11 +279,11 @@ static void test_csv_attention_long(void **state) {
 static void test_json_attention(void **state) {
     (void)state;
     gb_error err = {0};
-    float w[9];
-    fill(w, 9, 8);
-    w[4] = NAN; /* documented: written as null */
-    int ids[3] = {10, 20, 30};
-    gb_attn_map m = {.module = "blocks.0.attn", .n_q = 3, .n_k = 3, .w = w, .q_tokens = TOK,
+    float w[12]; /* [3 queries, 4 keys] */
+    fill(w, 12, 8);
+    w[5] = NAN; /* documented: written as null */
+    int ids[4] = {10, 20, 30, 40};
+    gb_attn_map m = {.module = "blocks.0.attn", .n_q = 3, .n_k = 4, .w = w, .q_tokens = TOK,
                      .k_tokens = TOK, .q_ids = ids, .k_ids = ids};
     gb_kv meta[1] = {{"model", "tiny"}};
     gb_attn_export a = {.maps = &m, .n_maps = 1, .meta = meta, .n_meta = 1};
@@ -296,13 +296,15 @@ static void test_json_attention(void **state) {
     assert_string_equal(json_string_value(json_object_get(json_object_get(root, "metadata"), "model")), "tiny");
     json_t *m0 = json_array_get(json_object_get(root, "maps"), 0);
     assert_string_equal(json_string_value(json_array_get(json_object_get(m0, "key_tokens"), 2)), TOK[2]);
+    /* not UTF-8 in, valid JSON out: the byte became U+FFFD */
+    assert_string_equal(json_string_value(json_array_get(json_object_get(m0, "key_tokens"), 3)), "x\xef\xbf\xbd");
     assert_int_equal(json_integer_value(json_array_get(json_object_get(m0, "query_ids"), 1)), 20);
     json_t *W = json_object_get(m0, "weights");
     for (int q = 0; q < 3; q++)
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 4; k++) {
             json_t *v = json_array_get(json_array_get(W, (size_t)q), (size_t)k);
             if (q == 1 && k == 1) assert_true(json_is_null(v));
-            else assert_true((float)json_number_value(v) == w[q * 3 + k]);
+            else assert_true((float)json_number_value(v) == w[q * 4 + k]);
         }
     json_decref(root);
 }

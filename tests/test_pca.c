@@ -137,6 +137,47 @@ static void test_projection_matches_double(void **state) {
     free(x);
 }
 
+/* Far from the origin (mean 1000, spread 1) centring keeps the small axes right. */
+static void test_large_offset(void **state) {
+    (void)state;
+    int n = 4000, d = 3;
+    float *x = malloc(sizeof(float) * (size_t)n * d);
+    uint32_t s = 99;
+    for (int i = 0; i < n; i++) {
+        double v[3];
+        for (int j = 0; j < 3; j++) {
+            s = s * 1664525u + 1013904223u;
+            v[j] = ((double)(s >> 8) / 16777216.0 - 0.5) * 3.4641016; /* uniform, variance 1 */
+        }
+        x[i * 3 + 0] = (float)(1000 + 3 * v[0]);
+        x[i * 3 + 1] = (float)(1000 + 2 * v[1]);
+        x[i * 3 + 2] = (float)(1000 + 1 * v[2]);
+    }
+    gb_pca p;
+    gb_error err = {0};
+    gbt_assert_ok(gb_pca_fit(&p, x, n, d, 3, &err), &err);
+    /* reference: the covariance diagonal in double (the axes are independent);
+     * the eigenvalues must sum to its trace exactly, whatever the cross terms */
+    double trace = 0, eig_sum = p.variance[0] + p.variance[1] + p.variance[2];
+    for (int c = 0; c < 3; c++) {
+        double m = 0, v = 0;
+        for (int i = 0; i < n; i++) m += x[i * 3 + c];
+        m /= n;
+        for (int i = 0; i < n; i++) v += (x[i * 3 + c] - m) * (x[i * 3 + c] - m);
+        v /= n - 1;
+        printf("  axis %d: variance %.5f, double reference %.5f, component entry %.4f\n", c, p.variance[c], v,
+               p.components[c * 3 + c]);
+        assert_true(fabs(p.variance[c] - v) < 0.05 * v); /* sample cross-terms allow a few percent */
+        assert_true(p.components[c * 3 + c] > 0.99f);
+        trace += v;
+    }
+    printf("  sum of eigenvalues %.7f, trace in double %.7f\n", eig_sum, trace);
+    assert_true(fabs(eig_sum - trace) < 1e-5 * trace);
+    assert_true(fabs(p.total_variance - trace) < 1e-6 * trace);
+    gb_pca_free(&p);
+    free(x);
+}
+
 /* Nonsense sizes are refused with a message. */
 static void test_bad_sizes(void **state) {
     (void)state;
@@ -156,6 +197,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_full_rank_reconstruction),
         cmocka_unit_test(test_known_axes),
         cmocka_unit_test(test_projection_matches_double),
+        cmocka_unit_test(test_large_offset),
         cmocka_unit_test(test_bad_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
