@@ -112,7 +112,7 @@ static void msh_to_lab(const double msh[3], double lab[3]) {
  * not swing through unrelated hues near white. */
 static double adjust_hue(const double sat[3], double m_unsat) {
     if (sat[0] >= m_unsat) return sat[2];
-    double spin = sat[0] * sqrt(m_unsat * m_unsat - sat[0] * sat[0]) / (sat[0] * sin(sat[1]));
+    double spin = sat[1] * sqrt(m_unsat * m_unsat - sat[0] * sat[0]) / (sat[0] * sin(sat[1]));
     return sat[2] > -M_PI / 3 ? sat[2] + spin : sat[2] - spin;
 }
 

@@ -143,6 +143,7 @@ typedef struct gb_series {
     gb_rgb color;
     bool dashed;
     bool markers;       /* dots at the samples */
+    bool no_line;       /* markers only */
 } gb_series;
 
 typedef struct gb_lineplot {

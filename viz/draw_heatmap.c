@@ -80,7 +80,8 @@ void gb_heatmap_layout(const gb_heatmap *hm, gb_rect r, const gb_theme *t, gb_he
     g->row_step = hm->row_labels ? (int)ceil((th_row + 1) / ch) : nice_step((th_row + 2) / ch);
     if (g->row_step < 1) g->row_step = 1;
     if (g->col_step < 1) g->col_step = 1;
-    if (hm->show_legend) { /* legend as tall as the cells, beside them */
+    if (hm->show_legend) { /* legend as tall as the cells, right beside them */
+        g->legend.x = g->cells.x + g->cells.w + t->gap;
         g->legend.y = g->cells.y;
         g->legend.h = g->cells.h;
     }

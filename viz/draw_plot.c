@@ -137,7 +137,8 @@ static double legend_height(const gb_lineplot *p, double width, const gb_theme *
     double x = 0, rows = 1;
     for (int s = 0; s < p->n_series; s++) {
         double w;
-        gb_text_size(NULL, &fs, p->series[s].label ? p->series[s].label : "", &w, NULL);
+        if (!p->series[s].label) continue;
+        gb_text_size(NULL, &fs, p->series[s].label, &w, NULL);
         w += 30;
         if (x > 0 && x + w > width) rows++, x = 0;
         x += w;
@@ -151,14 +152,20 @@ static void draw_series_legend(cairo_t *cr, gb_rect r, const gb_lineplot *p, con
     for (int s = 0; s < p->n_series; s++) {
         const gb_series *se = &p->series[s];
         double w;
-        gb_text_size(NULL, &fs, se->label ? se->label : "", &w, NULL);
+        if (!se->label) continue; /* unlabelled series stay out of the legend */
+        gb_text_size(NULL, &fs, se->label, &w, NULL);
         if (x > r.x && x + w + 30 > r.x + r.w) x = r.x, y += lh;
         gb_set_rgb(cr, se->color);
         cairo_set_line_width(cr, t->line);
         if (se->dashed) cairo_set_dash(cr, (double[]){5, 3}, 2, 0);
-        cairo_move_to(cr, x, y + lh / 2);
-        cairo_line_to(cr, x + 20, y + lh / 2);
-        cairo_stroke(cr);
+        if (se->no_line) {
+            cairo_arc(cr, x + 10, y + lh / 2, t->line * 1.4, 0, 2 * GB_PI);
+            cairo_fill(cr);
+        } else {
+            cairo_move_to(cr, x, y + lh / 2);
+            cairo_line_to(cr, x + 20, y + lh / 2);
+            cairo_stroke(cr);
+        }
         cairo_set_dash(cr, NULL, 0, 0);
         gb_set_rgb(cr, t->fg);
         gb_text_draw(cr, &fs, se->label ? se->label : "", x + 24, y + lh / 2, GB_LEFT, GB_MIDDLE, 0);
@@ -238,7 +245,7 @@ void gb_draw_lineplot(cairo_t *cr, gb_rect r, const gb_lineplot *p, const gb_the
         cairo_set_line_width(cr, t->line);
         if (se->dashed) cairo_set_dash(cr, (double[]){6, 4}, 2, 0);
         bool pen = false;
-        for (int i = 0; i < se->n; i++) {
+        for (int i = 0; i < se->n && !se->no_line; i++) {
             double xv = se->x ? se->x[i] : i, yv = se->y[i];
             if (!isfinite(xv) || !isfinite(yv)) { pen = false; continue; }
             double x = pl.x + pl.w * (xv - x0) / (x1 - x0), y = pl.y + pl.h * (1 - (yv - y0) / (y1 - y0));

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glassbox/forward.h"
+#include "glassbox/model.h"
 #include "view.h"
 
 #define MAX_DIM 1024
@@ -24,6 +26,9 @@ typedef struct pos_view {
     int n_pos, d;
     float sim_min, sim_max;
     bool sim_cosine;
+    bool from_model;    /* the data is the model's own encoding */
+    bool no_table;      /* the model has no position vectors to show */
+    const gb_model *c_model; /* model the data was computed for */
     bool computed, job_out;
     /* widgets */
     gb_ui ui;
@@ -43,18 +48,11 @@ typedef struct pos_job {
     gb_job base;
     int d, n_pos;
     bool cosine;
+    const gb_model *model; /* NULL: the paper's formula computed here */
+    bool no_table;         /* the model adds no position vectors (RoPE or none) */
     float *pe, *sim;
     float sim_min, sim_max;
 } pos_job;
-
-/* out[i] for i < d at position p: the paper's formula, in double for accuracy. */
-static void sinusoidal(int p, int d, float *out) {
-    for (int i = 0; i < d; i += 2) {
-        double freq = pow(10000.0, -(double)i / d);
-        out[i] = (float)sin(p * freq);
-        if (i + 1 < d) out[i + 1] = (float)cos(p * freq);
-    }
-}
 
 static void pos_job_run(gb_job *base) {
     pos_job *j = (pos_job *)base;
@@ -62,7 +60,14 @@ static void pos_job_run(gb_job *base) {
     j->pe = malloc(n * (size_t)j->d * sizeof(float));
     j->sim = malloc(n * n * sizeof(float));
     if (!j->pe || !j->sim) return;
-    for (int p = 0; p < j->n_pos; p++) sinusoidal(p, j->d, j->pe + (size_t)p * j->d);
+    for (int p = 0; p < j->n_pos; p++) {
+        float *row = j->pe + (size_t)p * j->d;
+        if (!j->model) gb_sinusoidal(p, j->d, row); /* the paper's formula, as the core computes it */
+        else if (!gb_position_encoding(j->model, p, row)) {
+            j->no_table = true;
+            return;
+        }
+    }
     j->sim_min = INFINITY, j->sim_max = -INFINITY;
     for (size_t a = 0; a < n; a++)
         for (size_t b = 0; b < n; b++) {
@@ -79,12 +84,18 @@ static void pos_job_finish(gb_job *base, void *self) {
     pos_job *j = (pos_job *)base;
     pos_view *v = self;
     v->job_out = false;
+    v->c_model = j->model;
+    v->no_table = j->no_table;
+    if (j->no_table) {
+        v->computed = true;
+        return;
+    }
     if (!j->pe || !j->sim) return; /* out of memory: keep the old picture */
     free(v->pe);
     free(v->sim);
     v->pe = j->pe, v->sim = j->sim;
     j->pe = j->sim = NULL;
-    v->d = j->d, v->n_pos = j->n_pos, v->sim_cosine = j->cosine;
+    v->d = j->d, v->n_pos = j->n_pos, v->sim_cosine = j->cosine, v->from_model = j->model != NULL;
     v->sim_min = j->sim_min, v->sim_max = j->sim_max;
     v->computed = true;
 }
@@ -99,11 +110,16 @@ static void pos_job_free(gb_job *base) {
 static gb_job *pos_update(void *self, const gb_shared *sh) {
     pos_view *v = self;
     if (v->job_out) return NULL;
-    if (v->computed && v->d == v->dim && v->n_pos == v->length && v->sim_cosine == v->cosine) return NULL;
+    const gb_model *m = sh->model;
+    int d = m ? m->cfg.d_model : v->dim;
+    int n = m && v->length > m->cfg.max_seq ? m->cfg.max_seq : v->length;
+    if (v->computed && v->c_model == m &&
+        (v->no_table || (v->d == d && v->n_pos == n && v->sim_cosine == v->cosine)))
+        return NULL;
     pos_job *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     j->base = (gb_job){pos_job_run, pos_job_finish, pos_job_free, "computing positional encodings"};
-    j->d = v->dim, j->n_pos = v->length, j->cosine = v->cosine;
+    j->d = d, j->n_pos = n, j->cosine = v->cosine, j->model = m;
     v->job_out = true;
     return &j->base;
 }
@@ -194,10 +210,16 @@ static void pos_layout(void *self, double w, double h, const gb_shared *sh) {
 /* ---- drawing ---- */
 
 static gb_heatmap pe_heatmap(const pos_view *v) {
+    double a = 1; /* sinusoidal values are in [-1, 1]; learned ones get a symmetric range */
+    if (v->from_model) {
+        a = 0;
+        for (size_t k = 0; k < (size_t)v->n_pos * v->d; k++) a = fmax(a, fabs(v->pe[k]));
+        if (a == 0) a = 1;
+    }
     return (gb_heatmap){
         .values = v->pe, .rows = v->n_pos, .cols = v->d,
         .row_axis = "position p", .col_axis = "dimension i",
-        .legend = {GB_SCALE_DIVERGING, -1, 1, "PE(p, i)"}, .show_legend = true,
+        .legend = {GB_SCALE_DIVERGING, -a, a, "PE(p, i)"}, .show_legend = true,
         .hover_row = v->hover_p, .hover_col = v->hover_i,
     };
 }
@@ -214,31 +236,46 @@ static gb_heatmap sim_heatmap(const pos_view *v) {
     };
 }
 
+/* Four dimensions as curves: a pair (sin, cos) chosen by the user and a
+ * slower pair d/8 dimensions further on. The model only ever sees the values
+ * at whole positions (the dots); the sinusoidal case also gets the smooth
+ * wave they are sampled from. */
 static void draw_curves(cairo_t *cr, gb_rect r, const pos_view *v, const gb_theme *t) {
     int i0 = 2 * (v->pair < v->d / 2 ? v->pair : 0);
     int i1 = i0 + 2 * (v->d >= 16 ? v->d / 8 : 1);
     if (i1 + 1 >= v->d) i1 = i0;
-    int dims[4] = {i0, i0 + 1, i1, i1 + 1}, ns = i1 == i0 ? 2 : 4;
-    float *ys = malloc((size_t)4 * v->n_pos * sizeof(float));
-    if (!ys) return;
-    gb_series s[4];
+    int dims[4] = {i0, i0 + 1, i1, i1 + 1}, nd = i1 == i0 ? 2 : 4;
+    int fine = v->from_model ? 0 : (v->n_pos - 1) * 8 + 1;
+    float *buf = malloc((size_t)(4 * v->n_pos + 4 * fine + fine + 1) * sizeof(float));
+    if (!buf) return;
+    float *samples = buf, *smooth = buf + 4 * v->n_pos, *xs = smooth + 4 * fine;
+    for (int k = 0; k < fine; k++) xs[k] = k / 8.0f;
+    gb_series s[8];
+    int ns = 0;
     char labels[4][48];
-    for (int k = 0; k < ns; k++) {
-        for (int p = 0; p < v->n_pos; p++) ys[k * v->n_pos + p] = v->pe[(size_t)p * v->d + dims[k]];
+    for (int k = 0; k < nd; k++) {
+        float *y = samples + k * v->n_pos;
+        for (int p = 0; p < v->n_pos; p++) y[p] = v->pe[(size_t)p * v->d + dims[k]];
         snprintf(labels[k], sizeof labels[k], "i = %d (%s)", dims[k], dims[k] % 2 ? "cos" : "sin");
-        s[k] = (gb_series){.y = ys + k * v->n_pos, .n = v->n_pos, .label = labels[k],
-                           .color = gb_palette(k < 2 ? 0 : 5), .dashed = dims[k] % 2 == 1,
-                           .markers = v->n_pos <= 64};
+        gb_series base = {.label = labels[k], .color = gb_palette(k < 2 ? 0 : 5), .dashed = dims[k] % 2 == 1};
+        if (fine) {
+            double freq = pow(10000.0, -(double)(dims[k] & ~1) / v->d);
+            float *ys = smooth + k * fine;
+            for (int j = 0; j < fine; j++) ys[j] = (float)(dims[k] % 2 ? cos(xs[j] * freq) : sin(xs[j] * freq));
+            s[ns] = base, s[ns].y = ys, s[ns].x = xs, s[ns].n = fine, ns++;
+            base.label = NULL, base.no_line = true;
+        }
+        s[ns] = base, s[ns].y = y, s[ns].n = v->n_pos, s[ns].markers = v->n_pos <= 96, ns++;
     }
-    char sub[160];
-    snprintf(sub, sizeof sub, "wavelength 2\xCF\x80\xC2\xB7" "10000^(i/d): %.1f positions for i = %d, %.1f for i = %d",
+    char sub[200];
+    snprintf(sub, sizeof sub, "dots: the values at whole positions; wavelength %.1f positions for i = %d, %.1f for i = %d",
              2 * GB_PI * pow(10000.0, (double)i0 / v->d), i0, 2 * GB_PI * pow(10000.0, (double)i1 / v->d), i1);
-    gb_rect in = gb_draw_panel(cr, r, "Dimensions as waves over the positions", sub, t);
+    gb_rect in = gb_draw_panel(cr, r, "Dimensions as waves over the positions", v->from_model ? NULL : sub, t);
     gb_lineplot lp = {.series = s, .n_series = ns, .x_axis = "position p", .y_axis = "PE(p, i)",
-                      .ymin = -1.1, .ymax = 1.1, .xmin = 0, .xmax = v->n_pos - 1,
-                      .cursor_x = v->hover_p >= 0 ? v->hover_p : NAN, .legend = true};
+                      .ymin = v->from_model ? 0 : -1.1, .ymax = v->from_model ? 0 : 1.1, .xmin = 0,
+                      .xmax = v->n_pos - 1, .cursor_x = v->hover_p >= 0 ? v->hover_p : NAN, .legend = true};
     gb_draw_lineplot(cr, in, &lp, t);
-    free(ys);
+    free(buf);
 }
 
 static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared *sh) {
@@ -246,19 +283,33 @@ static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb
     const gb_theme *t = sh->theme;
     gb_set_rgb(cr, t->bg);
     cairo_paint(cr);
-    char sub[256];
-    snprintf(sub, sizeof sub, "Sinusoidal, d = %d, positions 0\xE2\x80\x93%d:  PE(p, 2i) = sin(p / 10000^(2i/d)),  "
-             "PE(p, 2i+1) = cos(p / 10000^(2i/d))", v->d, v->n_pos - 1);
-    gb_view_header(cr, w, h, "Positional encoding", v->computed ? sub : "", t);
+    char sub[320];
+    const gb_model *m = sh->model;
+    if (v->from_model && m)
+        snprintf(sub, sizeof sub, "%s: %s positions, d = %d, positions 0\xE2\x80\x93%d (the model's own encoding)",
+                 sh->model_name ? sh->model_name : "model", gb_pos_name(m->cfg.pos), v->d, v->n_pos - 1);
+    else
+        snprintf(sub, sizeof sub, "Sinusoidal, d = %d, positions 0\xE2\x80\x93%d:  PE(p, 2i) = sin(p / 10000^(2i/d)),  "
+                 "PE(p, 2i+1) = cos(p / 10000^(2i/d))", v->d, v->n_pos - 1);
+    gb_view_header(cr, w, h, "Positional encoding", v->computed && !v->no_table ? sub : "", t);
     pos_geom g;
     geometry(w, h, sh, &g);
+    if (v->computed && v->no_table) {
+        snprintf(sub, sizeof sub, "%s adds no position vectors to its inputs (%s): %s",
+                 sh->model_name ? sh->model_name : "This model", m ? gb_pos_name(m->cfg.pos) : "?",
+                 m && m->cfg.pos == GB_POS_ROPE ? "it rotates queries and keys instead (RoPE)." : "it has no positional information.");
+        gb_view_message(cr, (gb_rect){0, 0, w, h}, sub, t);
+        return;
+    }
     if (!v->computed) {
         gb_view_message(cr, (gb_rect){0, 0, w, h}, sh->busy ? "Computing\xE2\x80\xA6" : "Nothing computed yet", t);
         return;
     }
-    gb_rect in = gb_draw_panel(cr, g.pe, "The encoding matrix",
-                               "one row per position, one column per dimension; blue \xE2\x88\x92" "1, white 0, red +1", t);
     gb_heatmap hm = pe_heatmap(v);
+    char pe_sub[160];
+    snprintf(pe_sub, sizeof pe_sub, "one row per position, one column per dimension; blue %.2g, white 0, red +%.2g",
+             hm.legend.vmin, hm.legend.vmax);
+    gb_rect in = gb_draw_panel(cr, g.pe, "The encoding matrix", pe_sub, t);
     gb_draw_heatmap(cr, in, &hm, t);
     draw_curves(cr, g.curves, v, t);
     in = gb_draw_panel(cr, g.sim, "Similarity between positions",
@@ -280,7 +331,7 @@ static gb_rect panel_content(gb_rect r, const char *subtitle, const gb_theme *t)
 }
 
 static bool hover(pos_view *v, const gb_event *ev, const gb_shared *sh) {
-    if (!v->computed) return false;
+    if (!v->computed || v->no_table) return false;
     pos_geom g;
     geometry(v->w, v->h, sh, &g);
     int p = -1, i = -1, a = -1, b = -1;
