@@ -134,6 +134,10 @@ int gb_nice_ticks(double lo, double hi, int target, double *ticks, int cap) {
 void gb_format_tick(double v, double step, char *buf, int cap) {
     double a = fabs(step);
     if (a == 0) a = fabs(v);
+    if (a == 0 || !isfinite(a)) { /* a lone tick: nothing to size the digits by */
+        snprintf(buf, (size_t)cap, "%g", v);
+        return;
+    }
     if (fabs(v) >= 1e5 || (a < 1e-3 && v != 0)) snprintf(buf, (size_t)cap, "%.0e", v);
     else if (a >= 1) snprintf(buf, (size_t)cap, "%.0f", v);
     else {
@@ -263,9 +267,12 @@ double gb_draw_chips(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const 
     gb_rect *rects = n ? calloc((size_t)n, sizeof *rects) : NULL;
     if (n && !rects) return 0;
     used = gb_chips_layout(chips, n, r, t, rects);
+    cairo_save(cr);
+    cairo_rectangle(cr, r.x - 2, r.y - 2, r.w + 4, r.h + 4);
+    cairo_clip(cr);
     for (int i = 0; i < n; i++) {
         one = rects[i];
-        if (one.y + one.h > r.y + r.h + 0.5) break; /* out of room: stop rather than overflow */
+        if (one.y > r.y + r.h) break; /* rows below the box are not drawn */
         const gb_chip *c = &chips[i];
         gb_rounded_rect(cr, one, t->radius);
         gb_set_rgb(cr, gb_palette_tint(c->color));
@@ -286,6 +293,7 @@ double gb_draw_chips(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const 
                          GB_BOTTOM, one.w - t->pad);
         }
     }
+    cairo_restore(cr);
     free(rects);
     return used;
 }

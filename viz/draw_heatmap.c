@@ -61,18 +61,13 @@ void gb_heatmap_layout(const gb_heatmap *hm, gb_rect r, const gb_theme *t, gb_he
     double W = fmax(1, area.w - g->row_label_w);
     double cw = W / fmax(1, hm->cols);
     /* numbers stay horizontal and are thinned; words turn vertical when crowded */
-    if (col_w + 6 <= cw || !hm->col_labels) {
-        g->col_vertical = false;
-        g->col_label_h = th_col + 4;
-        g->col_step = nice_step((col_w + 8) / cw);
-    } else {
-        g->col_vertical = true;
-        g->col_label_h = col_w + 6;
-        g->col_step = (int)ceil((th_col + 1) / cw);
-    }
+    g->col_vertical = hm->col_labels && col_w + 6 > cw;
+    g->col_label_h = g->col_vertical ? col_w + 6 : th_col + 4;
     double H = fmax(1, area.h - g->col_label_h);
     double ch = H / fmax(1, hm->rows);
     if (hm->square) cw = ch = fmin(cw, ch);
+    /* label steps from the final cell size */
+    g->col_step = g->col_vertical ? (int)ceil((th_col + 1) / cw) : nice_step((col_w + 8) / cw);
     g->cw = cw;
     g->ch = ch;
     g->cells = (gb_rect){area.x + g->row_label_w, area.y + g->col_label_h, cw * hm->cols,

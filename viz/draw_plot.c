@@ -129,6 +129,12 @@ static void data_range(const gb_lineplot *p, double *x0, double *x1, double *y0,
     if (p->ymin < p->ymax) *y0 = p->ymin, *y1 = p->ymax;
     if (!(*x1 > *x0)) *x0 = 0, *x1 = 1;
     if (!(*y1 > *y0)) *y0 -= 1, *y1 += 1;
+    if (!(p->ymin < p->ymax)) { /* round an automatic y range out to ticks */
+        double tk[16];
+        int n = gb_nice_ticks(*y0, *y1, 5, tk, 16);
+        double step = n > 1 ? tk[1] - tk[0] : 0;
+        if (step > 0) *y0 = floor(*y0 / step + 1e-9) * step, *y1 = ceil(*y1 / step - 1e-9) * step;
+    }
 }
 
 static double legend_height(const gb_lineplot *p, double width, const gb_theme *t) {
@@ -178,7 +184,7 @@ static void draw_axes(cairo_t *cr, gb_rect pl, double x0, double x1, double y0, 
     gb_font fs = gb_font_small(t);
     double tk[32];
     cairo_set_line_width(cr, t->hairline);
-    int n = gb_nice_ticks(y0, y1, (int)fmax(2, fmin(7, pl.h / (t->font_small * 3))), tk, 32);
+    int n = gb_nice_ticks(y0, y1, (int)fmax(3, fmin(7, pl.h / (t->font_small * 2.5))), tk, 32);
     double step = n > 1 ? tk[1] - tk[0] : 0;
     for (int i = 0; i < n; i++) {
         double y = pl.y + pl.h * (1 - (tk[i] - y0) / (y1 - y0));
@@ -227,6 +233,7 @@ void gb_draw_lineplot(cairo_t *cr, gb_rect r, const gb_lineplot *p, const gb_the
     data_range(p, &x0, &x1, &y0, &y1);
     gb_rect pl = r;
     double lh = legend_height(p, r.w - 50, t);
+    if (lh > r.h * 0.3) lh = 0; /* no room: the plot matters more than its legend */
     gb_rect leg = gb_rect_cut_top(&pl, lh, lh > 0 ? 4 : 0);
     gb_rect_cut_left(&pl, TICK_W + (p->y_axis ? t->font_small * 1.4 : 0), 0);
     gb_rect_cut_bottom(&pl, t->font_small * 1.4 * (p->x_axis ? 2 : 1) + 6, 0);
@@ -274,4 +281,5 @@ void gb_draw_lineplot(cairo_t *cr, gb_rect r, const gb_lineplot *p, const gb_the
     }
     cairo_restore(cr);
     if (lh > 0) draw_series_legend(cr, leg, p, t);
+    (void)leg;
 }

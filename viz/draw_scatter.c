@@ -22,7 +22,7 @@ void gb_project(const gb_camera *cam, const double m[9], const double centre[3],
     for (int i = 0; i < 3; i++) v[i] = m[3 * i] * q[0] + m[3 * i + 1] * q[1] + m[3 * i + 2] * q[2];
     double D = cam->distance > 1.2 ? cam->distance : 3.0;
     double s = D / (D - v[2]); /* nearer the eye (larger z) is bigger */
-    double half = 0.42 * fmin(r.w, r.h) * (cam->zoom > 0 ? cam->zoom : 1);
+    double half = 0.36 * fmin(r.w, r.h) * (cam->zoom > 0 ? cam->zoom : 1);
     *sx = r.x + r.w / 2 + v[0] * s * half;
     *sy = r.y + r.h / 2 - v[1] * s * half;
     *depth = v[2];
