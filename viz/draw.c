@@ -138,10 +138,12 @@ void gb_format_tick(double v, double step, char *buf, int cap) {
         snprintf(buf, (size_t)cap, "%g", v);
         return;
     }
+    if (fabs(v) < a * 1e-9) v = 0; /* no "-0.0" on an axis */
     if (fabs(v) >= 1e5 || (a < 1e-3 && v != 0)) snprintf(buf, (size_t)cap, "%.0e", v);
     else if (a >= 1) snprintf(buf, (size_t)cap, "%.0f", v);
     else {
-        int dec = (int)ceil(-log10(a) - 1e-9);
+        int dec = 1; /* as many decimals as the step needs: 0.25 -> 2, 0.5 -> 1 */
+        while (dec < 6 && fabs(a * pow(10, dec) - round(a * pow(10, dec))) > 1e-6 * pow(10, dec)) dec++;
         snprintf(buf, (size_t)cap, "%.*f", dec, v);
     }
     /* "-0" looks like a bug on an axis */
