@@ -95,8 +95,10 @@ void gb_app_layout(gb_app *app, double w, double h) {
     gb_rect tb = gb_rect_inset(app->toolbar, t->pad / 2);
     tb.x += t->gap, tb.w -= t->gap;
     double lw;
-    gb_text_size(NULL, &fb, "Prompt", &lw, NULL);
-    gb_rect_cut_left(&tb, lw + 8, 0);
+    gb_font fl = fb;
+    fl.bold = true; /* the label is drawn bold */
+    gb_text_size(NULL, &fl, "Prompt", &lw, NULL);
+    gb_rect_cut_left(&tb, lw + t->pad, 0);
     app->presenter_t.r = gb_rect_cut_right(&tb, t->font * 9, t->gap);
     app->prompt.r = gb_rect_cut_left(&tb, fmax(0, fmin(tb.w, 900)), 0);
     const gb_view *v = app->views[app->current];

@@ -296,3 +296,12 @@ size_t gb_text_sanitize(const char *bytes, size_t n, char *out, size_t cap, int 
     out[o] = '\0';
     return o;
 }
+
+/* LeakSanitizer hook (used only in sanitizer builds): fontconfig keeps its
+ * configuration and pattern caches for the life of the process and frees them
+ * only in FcFini(), which pango never calls. Those are not our leaks; every
+ * other allocation is still checked. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void) { return "print_suppressions=0"; }
