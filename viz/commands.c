@@ -7,6 +7,8 @@ static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: keep sorted by how often people use them. */
     {"view", gb_cmd_view, "open the viewer window", "glassbox view [--model M] [--prompt TEXT] [--presenter] [--size WxH]"},
     {"render", gb_cmd_render, "render a view to PNG, SVG or PDF", "glassbox render VIEW [--model M] [--prompt TEXT] [--size WxH] [--scale S] [--presenter] [view options] --out FILE.png|.svg|.pdf\n\nViews: positions (--dim D, --length N, --pair K)"},
+    {"bench", gb_cmd_bench, "measure speed against baselines in the same run (table, --json)",
+     "glassbox bench [--only AREA] [--quick] [--threads N] [--json FILE] [--data FIXTURES_DIR]"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -9,9 +9,7 @@ gb_status gb_view_model_open(gb_view_model *vm, const char *spec, gb_error *err)
     if (!spec) return GB_OK;
     const char *slash = strrchr(spec, '/');
     snprintf(vm->name, sizeof vm->name, "%s", slash && slash[1] ? slash + 1 : spec);
-    /* gb_model_load is not in the library yet (loaders are being written);
-     * until then a --model cannot be opened and we say so. */
-    return gb_fail(err, GB_ERR_INPUT, "--model %s: this build cannot load model files yet", spec);
+    return gb_model_load(spec, &vm->model, err);
 }
 
 void gb_view_model_share(const gb_view_model *vm, gb_shared *sh) {
