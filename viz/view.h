@@ -80,6 +80,8 @@ typedef struct gb_view {
     const char *const *shortcuts;
     /* the view's widgets (for the window to route keyboard focus), may return NULL */
     gb_ui *(*ui)(void *self);
+    /* a named result matrix [rows, cols] for tests and exports, or NULL */
+    const float *(*matrix)(const void *self, const char *name, int *rows, int *cols);
 } gb_view;
 
 /* The registry. */

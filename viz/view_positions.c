@@ -28,6 +28,8 @@ typedef struct pos_view {
     bool sim_cosine;
     bool from_model;    /* the data is the model's own encoding */
     bool no_table;      /* the model has no position vectors to show */
+    bool rope;          /* the rows are RoPE rotations: cos and sin of each pair's angle */
+    double base;        /* 10000 for the paper's formula, rope_theta for RoPE */
     const gb_model *c_model; /* model the data was computed for */
     bool computed, job_out;
     /* widgets */
@@ -49,7 +51,9 @@ typedef struct pos_job {
     int d, n_pos;
     bool cosine;
     const gb_model *model; /* NULL: the paper's formula computed here */
-    bool no_table;         /* the model adds no position vectors (RoPE or none) */
+    bool no_table;         /* the model has no positional information */
+    bool rope;             /* RoPE: rows are (cos, sin) of p * theta^(-2i/dh) per pair */
+    double theta;
     float *pe, *sim;
     float sim_min, sim_max;
 } pos_job;
@@ -62,6 +66,13 @@ static void pos_job_run(gb_job *base) {
     if (!j->pe || !j->sim) return;
     for (int p = 0; p < j->n_pos; p++) {
         float *row = j->pe + (size_t)p * j->d;
+        if (j->rope) {
+            for (int i = 0; i + 1 < j->d; i += 2) {
+                double angle = p * pow(j->theta, -(double)i / j->d);
+                row[i] = (float)cos(angle), row[i + 1] = (float)sin(angle);
+            }
+            continue;
+        }
         if (!j->model) gb_sinusoidal(p, j->d, row); /* the paper's formula, as the core computes it */
         else if (!gb_position_encoding(j->model, p, row)) {
             j->no_table = true;
@@ -95,7 +106,10 @@ static void pos_job_finish(gb_job *base, void *self) {
     free(v->sim);
     v->pe = j->pe, v->sim = j->sim;
     j->pe = j->sim = NULL;
-    v->d = j->d, v->n_pos = j->n_pos, v->sim_cosine = j->cosine, v->from_model = j->model != NULL;
+    v->d = j->d, v->n_pos = j->n_pos, v->sim_cosine = j->cosine;
+    v->rope = j->rope;
+    v->base = j->rope ? j->theta : 10000.0;
+    v->from_model = j->model != NULL && !j->rope; /* learned values: no formula behind them */
     v->sim_min = j->sim_min, v->sim_max = j->sim_max;
     v->computed = true;
 }
@@ -111,7 +125,8 @@ static gb_job *pos_update(void *self, const gb_shared *sh) {
     pos_view *v = self;
     if (v->job_out) return NULL;
     const gb_model *m = sh->model;
-    int d = m ? m->cfg.d_model : v->dim;
+    bool rope = m && m->cfg.pos == GB_POS_ROPE;
+    int d = rope ? m->cfg.d_head : m ? m->cfg.d_model : v->dim;
     int n = m && v->length > m->cfg.max_seq ? m->cfg.max_seq : v->length;
     if (v->computed && v->c_model == m &&
         (v->no_table || (v->d == d && v->n_pos == n && v->sim_cosine == v->cosine)))
@@ -120,6 +135,7 @@ static gb_job *pos_update(void *self, const gb_shared *sh) {
     if (!j) return NULL;
     j->base = (gb_job){pos_job_run, pos_job_finish, pos_job_free, "computing positional encodings"};
     j->d = d, j->n_pos = n, j->cosine = v->cosine, j->model = m;
+    j->rope = rope, j->theta = rope ? m->cfg.rope_theta : 10000.0;
     v->job_out = true;
     return &j->base;
 }
@@ -256,12 +272,14 @@ static void draw_curves(cairo_t *cr, gb_rect r, const pos_view *v, const gb_them
     for (int k = 0; k < nd; k++) {
         float *y = samples + k * v->n_pos;
         for (int p = 0; p < v->n_pos; p++) y[p] = v->pe[(size_t)p * v->d + dims[k]];
-        snprintf(labels[k], sizeof labels[k], "i = %d (%s)", dims[k], dims[k] % 2 ? "cos" : "sin");
+        if (v->from_model) snprintf(labels[k], sizeof labels[k], "i = %d", dims[k]);
+        else snprintf(labels[k], sizeof labels[k], "i = %d (%s)", dims[k], (dims[k] % 2 == 1) != v->rope ? "cos" : "sin");
         gb_series base = {.label = labels[k], .color = gb_palette(k < 2 ? 0 : 5), .dashed = dims[k] % 2 == 1};
         if (fine) {
-            double freq = pow(10000.0, -(double)(dims[k] & ~1) / v->d);
+            double freq = pow(v->base, -(double)(dims[k] & ~1) / v->d);
             float *ys = smooth + k * fine;
-            for (int j = 0; j < fine; j++) ys[j] = (float)(dims[k] % 2 ? cos(xs[j] * freq) : sin(xs[j] * freq));
+            bool use_cos = (dims[k] % 2 == 1) != v->rope; /* the paper: sin, cos; RoPE rows: cos, sin */
+            for (int j = 0; j < fine; j++) ys[j] = (float)(use_cos ? cos(xs[j] * freq) : sin(xs[j] * freq));
             s[ns] = base, s[ns].y = ys, s[ns].x = xs, s[ns].n = fine, ns++;
             base.label = NULL, base.no_line = true;
         }
@@ -269,8 +287,10 @@ static void draw_curves(cairo_t *cr, gb_rect r, const pos_view *v, const gb_them
     }
     char sub[200];
     snprintf(sub, sizeof sub, "dots: the values at whole positions; wavelength %.1f positions for i = %d, %.1f for i = %d",
-             2 * GB_PI * pow(10000.0, (double)i0 / v->d), i0, 2 * GB_PI * pow(10000.0, (double)i1 / v->d), i1);
-    gb_rect in = gb_draw_panel(cr, r, "Dimensions as waves over the positions", v->from_model ? NULL : sub, t);
+             2 * GB_PI * pow(v->base, (double)i0 / v->d), i0, 2 * GB_PI * pow(v->base, (double)i1 / v->d), i1);
+    gb_rect in = v->from_model
+                     ? gb_draw_panel(cr, r, "Four dimensions over the positions", "the learned values at each position", t)
+                     : gb_draw_panel(cr, r, "Dimensions as waves over the positions", sub, t);
     gb_lineplot lp = {.series = s, .n_series = ns, .x_axis = "position p", .y_axis = "PE(p, i)",
                       .ymin = v->from_model ? 0 : -1.1, .ymax = v->from_model ? 0 : 1.1, .xmin = 0,
                       .xmax = v->n_pos - 1, .cursor_x = v->hover_p >= 0 ? v->hover_p : NAN, .legend = true};
@@ -285,7 +305,11 @@ static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb
     cairo_paint(cr);
     char sub[320];
     const gb_model *m = sh->model;
-    if (v->from_model && m)
+    if (v->rope && m)
+        snprintf(sub, sizeof sub, "%s: RoPE. Each pair (2i, 2i+1) of a head's query and key turns by the angle "
+                 "p\xC2\xB7\xCE\xB8^(\xE2\x88\x92" "2i/d\xE2\x82\x95), \xCE\xB8 = %g, d\xE2\x82\x95 = %d; shown: cos and sin of it",
+                 sh->model_name ? sh->model_name : "model", v->base, v->d);
+    else if (v->from_model && m)
         snprintf(sub, sizeof sub, "%s: %s positions, d = %d, positions 0\xE2\x80\x93%d (the model's own encoding)",
                  sh->model_name ? sh->model_name : "model", gb_pos_name(m->cfg.pos), v->d, v->n_pos - 1);
     else
@@ -307,15 +331,19 @@ static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb
     }
     gb_heatmap hm = pe_heatmap(v);
     char pe_sub[160];
-    snprintf(pe_sub, sizeof pe_sub, "one row per position, one column per dimension; blue %.2g, white 0, red +%.2g",
-             hm.legend.vmin, hm.legend.vmax);
-    gb_rect in = gb_draw_panel(cr, g.pe, "The encoding matrix", pe_sub, t);
+    snprintf(pe_sub, sizeof pe_sub, "one row per position, one column per %s; blue %.2g, white 0, red +%.2g",
+             v->rope ? "cos or sin of a pair's angle" : "dimension", hm.legend.vmin, hm.legend.vmax);
+    gb_rect in = gb_draw_panel(cr, g.pe, v->rope ? "The rotation at each position" : "The encoding matrix", pe_sub, t);
     gb_draw_heatmap(cr, in, &hm, t);
     draw_curves(cr, g.curves, v, t);
-    in = gb_draw_panel(cr, g.sim, "Similarity between positions",
-                       v->sim_cosine ? "cosine of PE(p) and PE(q): highest on the diagonal, falling with |p \xE2\x88\x92 q|"
-                                     : "dot product PE(p) \xC2\xB7 PE(q): it depends only on the distance |p \xE2\x88\x92 q|",
-                       t);
+    const char *sim_sub = v->rope ? "dot product of the rotations, \xCE\xA3 cos((p \xE2\x88\x92 q)\xC2\xB7\xCE\xB8\xE1\xB5\xA2): "
+                                    "it depends only on p \xE2\x88\x92 q, so attention sees relative positions"
+                          : v->from_model
+                              ? (v->sim_cosine ? "cosine of the learned vectors PE(p) and PE(q)"
+                                               : "dot product PE(p) \xC2\xB7 PE(q) of the learned vectors")
+                          : v->sim_cosine ? "cosine of PE(p) and PE(q): highest on the diagonal, falling with |p \xE2\x88\x92 q|"
+                                          : "dot product PE(p) \xC2\xB7 PE(q): it depends only on the distance |p \xE2\x88\x92 q|";
+    in = gb_draw_panel(cr, g.sim, "Similarity between positions", sim_sub, t);
     gb_heatmap sm = sim_heatmap(v);
     gb_draw_heatmap(cr, in, &sm, t);
     if (sh->interactive) gb_ui_draw(cr, &v->ui);
@@ -397,6 +425,15 @@ static bool pos_event(void *self, const gb_event *ev, const gb_shared *sh) {
 
 static gb_ui *pos_ui(void *self) { return &((pos_view *)self)->ui; }
 
+/* "encoding" [positions, d] and "similarity" [positions, positions]. */
+static const float *pos_matrix(const void *self, const char *name, int *rows, int *cols) {
+    const pos_view *v = self;
+    if (!v->computed || v->no_table) return NULL;
+    if (strcmp(name, "encoding") == 0) return *rows = v->n_pos, *cols = v->d, v->pe;
+    if (strcmp(name, "similarity") == 0) return *rows = *cols = v->n_pos, v->sim;
+    return NULL;
+}
+
 static const char *const POS_KEYS[] = {"[  ]", "previous / next pair of dimensions as curves",
                                        "c", "dot product or cosine similarity", NULL};
 
@@ -412,4 +449,5 @@ const gb_view gb_view_positions = {
     .event = pos_event,
     .shortcuts = POS_KEYS,
     .ui = pos_ui,
+    .matrix = pos_matrix,
 };
