@@ -4,7 +4,10 @@
  * survives, and nothing is redrawn when nothing changed. */
 #include "gbtest.h"
 
+#include <unistd.h>
+
 #include <SDL.h>
+#include <cairo.h>
 
 #include "app.h"
 #include "text.h"
@@ -149,6 +152,60 @@ static void test_shortcuts_toggle(void **state) {
     gb_window_close(win);
 }
 
+/* Ctrl+S saves the current view as a PNG in the current folder. */
+static void test_ctrl_s_exports(void **state) {
+    (void)state;
+    gb_window *win = open_window(700, 500);
+    char cwd[1024];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(gbt_tmpdir()), 0);
+    push_key(win, SDLK_s, KMOD_LCTRL);
+    settle(win);
+    cairo_surface_t *img = cairo_image_surface_create_from_png("glassbox-positions.png");
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    gb_app *app = gb_window_app(win);
+    assert_int_equal(cairo_image_surface_get_width(img), (int)app->view_area.w);
+    assert_non_null(strstr(app->status, "saved"));
+    cairo_surface_destroy(img);
+    assert_int_equal(chdir(cwd), 0);
+    /* the window's own layout is back: the widgets are shown again */
+    gb_ui *ui = app->views[app->current]->ui(app->self[app->current]);
+    assert_false(ui->w[0]->hidden);
+    gb_window_close(win);
+}
+
+/* Moving over a heatmap redraws (hover read-out); moving over empty margin does not. */
+static void test_hover_redraws_only_on_change(void **state) {
+    (void)state;
+    gb_window *win = open_window(1000, 700);
+    gb_app *app = gb_window_app(win);
+    /* a point in the left half of the view, inside the encoding matrix */
+    int hx = (int)(app->view_area.x + app->view_area.w * 0.25), hy = (int)(app->view_area.y + app->view_area.h * 0.6);
+    push_mouse(win, SDL_MOUSEMOTION, 3, (int)(app->h - 3)); /* status line: nothing to hover */
+    settle(win);
+    long f0 = gb_window_frames(win);
+    push_mouse(win, SDL_MOUSEMOTION, 4, (int)(app->h - 3));
+    settle(win);
+    assert_int_equal(gb_window_frames(win), f0);
+    push_mouse(win, SDL_MOUSEMOTION, hx, hy);
+    settle(win);
+    assert_true(gb_window_frames(win) > f0);
+    gb_error err = {0};
+    gbt_assert_ok(gb_window_screenshot(win, gbt_tmp("hover.png"), &err), &err);
+    gb_window_close(win);
+}
+
+/* Help overlay drawn over the window, as a picture to look at. */
+static void test_help_overlay_screenshot(void **state) {
+    (void)state;
+    gb_window *win = open_window(1000, 700);
+    push_key(win, SDLK_F1, 0);
+    settle(win);
+    gb_error err = {0};
+    gbt_assert_ok(gb_window_screenshot(win, gbt_tmp("help.png"), &err), &err);
+    gb_window_close(win);
+}
+
 /* Nothing changed, nothing drawn: idle steps do not redraw. */
 static void test_no_redraw_when_idle(void **state) {
     (void)state;
@@ -190,6 +247,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_resize_relayouts),
         cmocka_unit_test(test_shortcuts_toggle),
         cmocka_unit_test(test_no_redraw_when_idle),
+        cmocka_unit_test(test_ctrl_s_exports),
+        cmocka_unit_test(test_hover_redraws_only_on_change),
+        cmocka_unit_test(test_help_overlay_screenshot),
         cmocka_unit_test(test_tiny_window),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -316,18 +316,22 @@ static void draw_help(cairo_t *cr, const gb_app *app, const gb_theme *t) {
     for (int i = 0; GLOBAL_KEYS[i]; i += 2) n++;
     for (int i = 0; vk && vk[i]; i += 2) n++;
     double w = fmin(app->w - 2 * t->gap, t->font * 52);
-    double h = fmin(app->h - 2 * t->gap, (n + 4) * t->font * 1.6 + 3 * t->font_title + 2 * t->pad);
-    if (w < 40 || h < 40) return;
-    gb_rect r = {(app->w - w) / 2, (app->h - h) / 2, w, h};
     char sub[128];
     snprintf(sub, sizeof sub, "%s view, and everywhere", app->views[app->current]->title);
+    double h = fmin(app->h - 2 * t->gap,
+                    gb_panel_header_h(sub, t) + 2 * t->pad + (n + 2) * t->font * 1.6 + t->font * 0.8);
+    if (w < 40 || h < 40) return;
+    gb_rect r = {(app->w - w) / 2, (app->h - h) / 2, w, h};
     gb_rect in = gb_draw_panel(cr, r, "Keyboard shortcuts", sub, t);
     cairo_save(cr);
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_clip(cr);
     double y = help_rows(cr, vk, in, in.y, t, true);
     if (vk && vk[0]) y += t->font * 0.8;
-    help_rows(cr, GLOBAL_KEYS, in, y, t, true);
+    y = help_rows(cr, GLOBAL_KEYS, in, y, t, true);
+    gb_font fs = gb_font_small(t);
+    gb_set_rgb(cr, t->fg_dim);
+    gb_text_draw(cr, &fs, "Esc, F1, ? or a click closes this help", in.x, y + t->font * 0.6, GB_LEFT, GB_TOP, in.w);
     cairo_restore(cr);
 }
 

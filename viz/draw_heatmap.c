@@ -230,7 +230,8 @@ static void draw_axis_names(cairo_t *cr, const gb_heatmap *hm, const gb_heatmap_
                              g->cells.h);
 }
 
-static void draw_hover(cairo_t *cr, const gb_heatmap *hm, const gb_heatmap_geom *g, const gb_theme *t) {
+static void draw_hover(cairo_t *cr, gb_rect area, const gb_heatmap *hm, const gb_heatmap_geom *g,
+                       const gb_theme *t) {
     int i = hm->hover_row, j = hm->hover_col;
     if (i < 0 || j < 0 || i >= hm->rows || j >= hm->cols) return;
     cairo_rectangle(cr, g->cells.x + j * g->cw, g->cells.y + i * g->ch, g->cw, g->ch);
@@ -239,18 +240,25 @@ static void draw_hover(cairo_t *cr, const gb_heatmap *hm, const gb_heatmap_geom 
     cairo_stroke(cr);
     size_t k = (size_t)i * hm->cols + j;
     if (hm->show_legend) gb_draw_legend_marker(cr, g->legend, &hm->legend, hm->values[k], t);
-    char rl[128], cl[128], b[320];
+    char rl[128], cl[128], b[400];
     label_text(hm->row_labels, i, rl, sizeof rl);
     label_text(hm->col_labels, j, cl, sizeof cl);
-    if (hm->mask && hm->mask[k]) snprintf(b, sizeof b, "%s, %s: masked", rl, cl);
-    else snprintf(b, sizeof b, "%s, %s: %.4g", rl, cl, hm->values[k]);
+    /* name the axes in the read-out when they have names: "position p = 5, dimension i = 8" */
+    char where[300];
+    if (hm->row_axis && hm->col_axis)
+        snprintf(where, sizeof where, "%s = %s, %s = %s", hm->row_axis, rl, hm->col_axis, cl);
+    else
+        snprintf(where, sizeof where, "%s, %s", rl, cl);
+    if (hm->mask && hm->mask[k]) snprintf(b, sizeof b, "%s: masked", where);
+    else snprintf(b, sizeof b, "%s: %.4g", where, hm->values[k]);
     gb_font fb = gb_font_body(t);
     double w, h;
     gb_text_size(cr, &fb, b, &w, &h);
+    /* beside the cell, kept inside the heatmap's area */
     double x = g->cells.x + (j + 1) * g->cw + 8, y = g->cells.y + i * g->ch - h - 8;
-    if (x + w + 12 > g->cells.x + g->cells.w) x = g->cells.x + j * g->cw - w - 20;
-    if (x < g->cells.x) x = g->cells.x;
-    if (y < g->cells.y) y = g->cells.y + (i + 1) * g->ch + 6;
+    if (x + w + 12 > area.x + area.w) x = g->cells.x + j * g->cw - w - 20;
+    if (x < area.x) x = area.x;
+    if (y < area.y) y = g->cells.y + (i + 1) * g->ch + 6;
     gb_rect box = {x, y, w + 12, h + 8};
     gb_rounded_rect(cr, box, 4);
     gb_set_rgba(cr, t->tooltip_bg, 0.92);
@@ -270,5 +278,5 @@ void gb_draw_heatmap(cairo_t *cr, gb_rect r, const gb_heatmap *hm, const gb_them
     draw_labels(cr, hm, &g, t);
     draw_axis_names(cr, hm, &g, t);
     if (hm->show_legend) gb_draw_legend(cr, g.legend, &hm->legend, t);
-    draw_hover(cr, hm, &g, t);
+    draw_hover(cr, r, hm, &g, t);
 }
