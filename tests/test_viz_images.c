@@ -162,7 +162,7 @@ static void test_widgets_image(void **state) {
 }
 
 /* The positions view through the renderer, both themes. */
-static void render_positions(bool presenter, const char *name) {
+static void render_positions(bool presenter, const char *name, int w, int h) {
     const gb_view *v = gb_view_find("positions");
     gb_view_args a;
     gb_view_args_defaults(&a);
@@ -172,8 +172,8 @@ static void render_positions(bool presenter, const char *name) {
     assert_non_null(self);
     gb_shared sh = {.theme = gb_theme_get(presenter), .presenter = presenter};
     gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
-    v->layout(self, 640, 400, &sh);
-    cairo_surface_t *img = gb_render_image(v, self, &sh, 640, 400, 1.0);
+    v->layout(self, w, h, &sh);
+    cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
     assert_non_null(img);
     check_image(img, name);
     cairo_surface_destroy(img);
@@ -182,12 +182,12 @@ static void render_positions(bool presenter, const char *name) {
 
 static void test_positions_view_image(void **state) {
     (void)state;
-    render_positions(false, "positions");
+    render_positions(false, "positions", 640, 400);
 }
 
 static void test_positions_presenter_image(void **state) {
     (void)state;
-    render_positions(true, "positions_presenter");
+    render_positions(true, "positions_presenter", 960, 600);
 }
 
 int main(int argc, char **argv) {

@@ -271,6 +271,12 @@ void gb_draw_heatmap(cairo_t *cr, gb_rect r, const gb_heatmap *hm, const gb_them
     if (hm->rows <= 0 || hm->cols <= 0 || !hm->values || r.w < 4 || r.h < 4) return;
     gb_heatmap_geom g;
     gb_heatmap_layout(hm, r, t, &g);
+    if (g.cells.w < 24 || g.cells.h < 24) { /* no room for a readable matrix: say so */
+        gb_font fs = gb_font_small(t);
+        gb_set_rgb(cr, t->fg_dim);
+        gb_text_draw(cr, &fs, "(enlarge the window to see this)", r.x, r.y, GB_LEFT, GB_TOP, r.w);
+        return;
+    }
     draw_cells(cr, hm, &g);
     draw_mask(cr, hm, &g, t);
     draw_grid(cr, hm, &g, t);
