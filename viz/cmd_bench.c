@@ -122,6 +122,7 @@ typedef struct bench_area {
 
 static const bench_area AREAS[] = {
     {"core", gb_bench_core},
+    {"viz", gb_bench_viz},
     {NULL, NULL},
 };
 
