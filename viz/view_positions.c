@@ -196,7 +196,7 @@ static void geometry(double w, double h, const gb_shared *sh, pos_geom *g) {
     if (r.w < 0) r.w = 0;
     if (r.h < 0) r.h = 0;
     g->controls = sh->interactive ? gb_rect_cut_top(&r, gb_widget_height(t), t->gap) : (gb_rect){0, 0, 0, 0};
-    if (r.w >= r.h * 1.15 && r.h < 26 * t->font) { /* wide and short: three side by side */
+    if (r.w >= r.h * 1.15 && r.h < 34 * t->font) { /* wide and short: three side by side */
         g->pe = gb_rect_cut_left(&r, r.w * 0.38, t->gap);
         g->curves = gb_rect_cut_left(&r, r.w * 0.5, t->gap);
         g->sim = r;
