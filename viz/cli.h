@@ -61,5 +61,6 @@ int gb_cmd_bench(int argc, char **argv);
 int gb_cmd_corpus(int argc, char **argv);
 int gb_cmd_render(int argc, char **argv);
 int gb_cmd_view(int argc, char **argv);
+int gb_cmd_tokenize(int argc, char **argv);
 
 #endif
