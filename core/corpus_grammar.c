@@ -449,7 +449,7 @@ static gb_status parse_alt_tokens(parser *p, gb_galt *a, const token *tk, int n_
             if (add_ref(p, a, o, n0, t)) return GB_ERR_INPUT;
             continue;
         }
-        gb_gitem it;
+        gb_gitem it = {ITEM_WORD, -1};
         gb_status st;
         if (t->kind == TK_SWITCH) {
             st = parse_switch(p, t, &it);
