@@ -386,6 +386,19 @@ static void test_bigram_cannot_resolve_it(void **state) {
     free(lines);
 }
 
+/* The features keep the world sensible: big animals are never on the furniture,
+ * cars never in a bag. */
+static void test_world_makes_sense(void **state) {
+    world *w = *state;
+    int n = count_sense(&w->lm, "^(the|a|there is an?|there are) ([a-z]+ )?(horse|cow|sheep|goat|elephant|fox)(e?s)? ([a-z]+ )?(on|under) the (sofa|chair|table|bed|desk)", NULL, NULL);
+    int m = count_sense(&w->lm, "(car|bike)s? [a-z ]*in the (bag|box|basket|drawer)", NULL, NULL);
+    int ok = count_sense(&w->lm, "^the (cat|dog)s? [a-z]+ (on|under) the (sofa|chair|table|bed|desk)", NULL, NULL);
+    printf("  big animals on furniture: %d, cars in bags: %d, cats and dogs on furniture: %d\n", n, m, ok);
+    assert_int_equal(n, 0);
+    assert_int_equal(m, 0);
+    assert_true(ok > 10);
+}
+
 /* The grammar's own %stat bookkeeping agrees that every phenomenon is present. */
 static void test_stats_present(void **state) {
     world *w = *state;
@@ -411,6 +424,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_parallel_pairs),
         cmocka_unit_test(test_sentiment_labels),
         cmocka_unit_test(test_bigram_cannot_resolve_it),
+        cmocka_unit_test(test_world_makes_sense),
         cmocka_unit_test(test_stats_present),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
