@@ -165,8 +165,9 @@ static const char *const GENDER[] = {
     "owl:f", "owls:f", "elephant:m", "elephants:m",
     /* what they cross, jump over, fit in */
     "street:f", "road:f", "bridge:m", "river:f", "stream:m", "field:m", "fence:f", "wall:m", "gate:m",
-    "book:m", "ball:f", "cake:m", "hat:m", "bottle:f", "computer:m", "bag:m", "box:f", "basket:m", "drawer:m",
-    NULL};
+    "book:m", "ball:f", "cake:m", "hat:m", "bottle:f", "computer:m", "umbrella:m", "apple:f",
+    "books:m", "balls:f", "cakes:m", "hats:m", "bottles:f", "computers:m", "umbrellas:m", "apples:f",
+    "bag:m", "box:f", "basket:m", "drawer:m", "bags:m", "boxes:f", "baskets:m", "drawers:m", NULL};
 
 static const char *const SUBJECT_ADJ[] = {"tired:s", "weak:s", "slow:s", "scared:s", "old:s", "sleepy:s", "big:s",
                                           "wide:o", "long:o", "busy:o", "dangerous:o", "deep:o", "cold:o",
