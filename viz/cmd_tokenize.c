@@ -198,6 +198,13 @@ static void print_intro(const gb_tokenizer *t, const gb_tok_record *r) {
     }
 }
 
+/* Code points in a UTF-8 string: close enough to its width on a terminal. */
+static int text_width(const char *s) {
+    int w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
 static void print_merges(const gb_tokenizer *t, const gb_tok_record *r, int c) {
     const gb_tok_chunk *ch = &r->chunks[c];
     gb_tok_symbol *seq = malloc((size_t)(ch->n_symbols ? ch->n_symbols : 1) * sizeof *seq);
@@ -205,15 +212,16 @@ static void print_merges(const gb_tokenizer *t, const gb_tok_record *r, int c) {
     bool show = ch->n_symbols <= SHOW_SEQUENCE_MAX;
     for (int k = 0; k < ch->n_merges; k++) {
         const gb_tok_merge *m = &r->merges[ch->first_merge + k];
-        gb_tok_symbol left = {m->left, 0, 0}, right = {m->right, 0, 0}, res = {m->result, m->start, m->len};
+        char a[LABEL_MAX], b[LABEL_MAX], res[LABEL_MAX], line[3 * LABEL_MAX + 16];
+        gb_tokenizer_label(t, m->left, a, sizeof a);
+        gb_tokenizer_label(t, m->right, b, sizeof b);
+        gb_tokenizer_label(t, m->result, res, sizeof res);
+        snprintf(line, sizeof line, "%s + %s -> %s", a, b, res);
         if (r->kind == GB_TOK_LLAMA) printf("      score %8.2f   ", m->score == 0 ? 0.0 : (double)m->score);
         else printf("      rule %6d   ", m->rank + 1);
-        print_label(t, r, &left);
-        fputs(" + ", stdout);
-        print_label(t, r, &right);
-        fputs(" -> ", stdout);
-        print_label(t, r, &res);
+        fputs(line, stdout);
         if (show) {
+            for (int pad = text_width(line); pad < 26; pad++) fputc(' ', stdout);
             int n = gb_tok_record_replay(r, c, k + 1, seq, ch->n_symbols);
             fputs("   now: ", stdout);
             print_sequence(t, r, seq, n);
@@ -245,9 +253,9 @@ static void print_steps(const gb_tokenizer *t, const gb_tok_record *r, size_t in
         }
     if (bpe) {
         if (kind == GB_TOK_GPT2)
-            printf("\nStep 2. In each piece, glue two neighbours into one symbol, always using the\n"
-                   "        rule learned first in training (rule 1 was learned first), until no\n"
-                   "        rule fits. Each piece starts as single bytes.\n");
+            printf("\nStep 2. Each piece starts as single bytes. Glue two neighbours into one\n"
+                   "        symbol, always with the rule learned first in training (rule 1 was\n"
+                   "        learned first), until no rule fits.\n");
         else
             printf("\nStep 2. Glue two neighbours whose joined text is in the vocabulary, always the\n"
                    "        pair with the highest score first (leftmost on a tie), until none fits.\n");
