@@ -73,44 +73,46 @@ void *tk_match_data_new(const gb_tokenizer *t) {
 
 void tk_match_data_free(void *md) { pcre2_match_data_free((pcre2_match_data *)md); }
 
-bool tk_regex_next(const gb_tokenizer *t, void *md, const char *subj, size_t n, size_t off,
-                   size_t *ms, size_t *me) {
+int tk_regex_next(const gb_tokenizer *t, void *md, const char *subj, size_t n, size_t off,
+                  size_t *ms, size_t *me) {
     const pcre2_code *re = t->re;
     int rc = t->re_jit ? pcre2_jit_match(re, (PCRE2_SPTR)subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL)
                        : pcre2_match(re, (PCRE2_SPTR)subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
-    if (rc < 0) return false;
+    if (rc == PCRE2_ERROR_NOMATCH) return 0;
+    if (rc < 0) return rc;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     *ms = ov[0];
     *me = ov[1];
-    return true;
+    return 1;
 }
 
 /* Valid UTF-8 runs go through the pattern (as if the text ended where the run
  * ends); each run of invalid bytes is a chunk of its own. The pattern matches
  * every character, so matches tile a run; a gap would be a bug, and is still
  * handed on as a chunk so no byte is ever lost. */
-bool tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
-                    bool (*fn)(void *ctx, size_t start, size_t end), void *ctx) {
+int tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
+                   bool (*fn)(void *ctx, size_t start, size_t end), void *ctx) {
     size_t i = 0;
     while (i < len) {
         size_t j = i + tk_utf8_check(text + i, len - i);
         size_t off = 0, ms, me;
         while (i + off < j) {
-            if (!tk_regex_next(t, md, text + i, j - i, off, &ms, &me) || me <= off) {
-                /* defensive: hand the rest on as one chunk */
-                if (!fn(ctx, i + off, j)) return false;
+            int rc = tk_regex_next(t, md, text + i, j - i, off, &ms, &me);
+            if (rc < 0) return rc;
+            if (rc == 0 || me <= off) { /* defensive: hand the rest on as one chunk */
+                if (!fn(ctx, i + off, j)) return 1;
                 break;
             }
-            if (ms > off && !fn(ctx, i + off, i + ms)) return false;
-            if (!fn(ctx, i + ms, i + me)) return false;
+            if (ms > off && !fn(ctx, i + off, i + ms)) return 1;
+            if (!fn(ctx, i + ms, i + me)) return 1;
             off = me;
         }
         size_t k = j;
         while (k < len && tk_utf8_len((const unsigned char *)text + k, len - k) == 0) k++;
-        if (k > j && !fn(ctx, j, k)) return false;
+        if (k > j && !fn(ctx, j, k)) return 1;
         i = k;
     }
-    return true;
+    return 0;
 }
 
 /* ---- setup shared by the loader and the trainer ---- */
@@ -470,7 +472,7 @@ gb_status tk_gpt2_encode(const gb_tokenizer *t, const char *text, size_t len, tk
     if (rec) tk_rec_reset(rec, GB_TOK_GPT2, text, len, 0, NULL, 0);
     void *md = tk_match_data_new(t);
     if (!md) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
-    tk_gpt2_chunks(t, md, text, len, gpt2_chunk, &c);
+    int rc = tk_gpt2_chunks(t, md, text, len, gpt2_chunk, &c);
     tk_match_data_free(md);
     free(c.nodes);
     tk_heap_free(&c.heap);
@@ -479,6 +481,7 @@ gb_status tk_gpt2_encode(const gb_tokenizer *t, const char *text, size_t len, tk
     free(c.cache_off.v);
     free(c.cache_n.v);
     free(c.pool.v);
+    if (rc < 0) return gb_fail(err, GB_ERR_INTERNAL, "the GPT-2 pre-token pattern failed (PCRE2 error %d)", rc);
     if (c.failed || ids->failed || (rec && tk_rec_failed(rec)))
         return gb_fail(err, GB_ERR_INTERNAL, "out of memory while tokenizing %zu bytes", len);
     return GB_OK;

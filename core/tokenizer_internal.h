@@ -110,8 +110,10 @@ gb_tokenizer *tk_new(gb_tok_kind kind, const char *source);
 /* Compile a pattern (UTF + UCP, JIT when possible) into t->re. */
 gb_status tk_compile_regex(gb_tokenizer *t, const char *pattern, gb_error *err);
 void tk_regex_free(void *re);
-/* Next match of t->re in subj[0..n) starting at off: sets *ms, *me; false if none. */
-bool tk_regex_next(const gb_tokenizer *t, void *match_data, const char *subj, size_t n, size_t off,
+/* Next match of t->re in subj[0..n) starting at off: sets *ms, *me and
+ * returns 1; 0 if there is none; a negative PCRE2 error code if matching
+ * failed (never silently treated as "no match"). */
+int tk_regex_next(const gb_tokenizer *t, void *match_data, const char *subj, size_t n, size_t off,
                    size_t *ms, size_t *me);
 void *tk_match_data_new(const gb_tokenizer *t);
 void tk_match_data_free(void *md);
@@ -125,8 +127,9 @@ gb_status tk_gpt2_encode(const gb_tokenizer *t, const char *text, size_t len, tk
                          gb_tok_record *rec, gb_error *err);
 gb_status tk_gpt2_save(const gb_tokenizer *t, const char *dir, gb_error *err);
 /* Calls fn for each GPT-2 pre-token chunk [start, end) of text (invalid UTF-8
- * runs form chunks of their own). Returns false if fn does. */
-bool tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
+ * runs form chunks of their own). Returns 0, 1 if fn returned false, or a
+ * negative PCRE2 error code. */
+int tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
                     bool (*fn)(void *ctx, size_t start, size_t end), void *ctx);
 extern const char TK_GPT2_PATTERN[];
 /* GPT-2's byte <-> unicode mapping. */

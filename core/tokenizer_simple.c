@@ -42,31 +42,34 @@ static gb_status refuse_invalid_utf8(const char *what, const char *text, size_t 
                    what, bad, (unsigned char)text[bad], gb_tok_kind_name(kind));
 }
 
-/* Calls fn(ctx, start, len) for each character (CHAR) or word match (WORD). */
-static bool for_each_item(const gb_tokenizer *t, const char *s, size_t n,
-                          bool (*fn)(void *ctx, size_t start, size_t len), void *ctx, bool *oom) {
-    *oom = false;
+/* Calls fn(ctx, start, len) for each character (CHAR) or word match (WORD).
+ * Returns 0, 1 if fn stopped it, -1 out of memory, -2 the pattern failed. */
+static int for_each_item(const gb_tokenizer *t, const char *s, size_t n,
+                         bool (*fn)(void *ctx, size_t start, size_t len), void *ctx) {
     if (t->kind == GB_TOK_CHAR) {
         for (size_t i = 0; i < n;) {
             size_t k = tk_utf8_len((const unsigned char *)s + i, n - i);
-            if (!fn(ctx, i, k)) return false;
+            if (!fn(ctx, i, k)) return 1;
             i += k;
         }
-        return true;
+        return 0;
     }
     void *md = tk_match_data_new(t);
-    if (!md) {
-        *oom = true;
-        return false;
-    }
+    if (!md) return -1;
     size_t off = 0, ms, me;
-    bool ok = true;
-    while (ok && off < n && tk_regex_next(t, md, s, n, off, &ms, &me) && me > ms) {
-        ok = fn(ctx, ms, me - ms);
+    int rc = 0, m;
+    while (rc == 0 && off < n && (m = tk_regex_next(t, md, s, n, off, &ms, &me)) != 0) {
+        if (m < 0 || me <= ms) rc = -2;
+        else if (!fn(ctx, ms, me - ms)) rc = 1;
         off = me;
     }
     tk_match_data_free(md);
-    return ok;
+    return rc;
+}
+
+static gb_status item_failure(int rc, gb_error *err) {
+    if (rc == -1) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    return gb_fail(err, GB_ERR_INTERNAL, "the word pattern failed to match");
 }
 
 /* ---- encoding ---- */
@@ -126,13 +129,13 @@ gb_status tk_simple_encode(const gb_tokenizer *t, const char *text, size_t len, 
     }
     if (add_special) add_special_token(t, t->add_at_start, ids, rec, 0);
     simple_ctx c = {t, norm, ids, rec, err, GB_OK};
-    bool oom;
-    for_each_item(t, norm, len, encode_item, &c, &oom);
+    int rc = for_each_item(t, norm, len, encode_item, &c);
     if (rec && t->kind == GB_TOK_CHAR) tk_rec_chunk_end(rec);
     if (add_special) add_special_token(t, t->add_at_end, ids, rec, len);
     free(norm);
     if (c.st) return c.st;
-    if (oom || ids->failed || (rec && tk_rec_failed(rec))) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    if (rc < 0) return item_failure(rc, err);
+    if (ids->failed || (rec && tk_rec_failed(rec))) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
     return GB_OK;
 }
 
@@ -261,9 +264,8 @@ gb_status gb_tokenizer_build(gb_tok_kind kind, const char *corpus, size_t len, c
     t->add_at_end = o->add_at_end;
     if (kind == GB_TOK_WORD) st = tk_compile_regex(t, TK_WORD_PATTERN, err);
     count_ctx c = {.text = norm};
-    bool oom = false;
-    if (!st && !for_each_item(t, norm, len, count_item, &c, &oom)) oom = true;
-    if (!st && oom) st = gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    int rc = st ? 0 : for_each_item(t, norm, len, count_item, &c);
+    if (!st && rc) st = item_failure(rc > 0 ? -1 : rc, err);
     if (!st) st = fill_vocab(t, o, &c, err);
     if (!st) st = finish_simple(t, err);
     tk_smap_free(&c.items);
