@@ -460,6 +460,53 @@ static void test_bad_llama_files(void **state) {
     assert_load_fails(gbt_tmp("does-not-exist.bin"), "no such file");
 }
 
+/* Truncated or corrupted tokenizer.bin files load or are refused with a
+ * message, never crash; what loads still encodes and decodes. */
+static void test_corrupt_llama_files_never_crash(void **state) {
+    (void)state;
+    gb_error err = {0};
+    char *orig;
+    size_t n;
+    gbt_assert_ok(gb_read_file(gbt_fixture("llama2c_stories260K/tok512.bin"), 1 << 20, &orig, &n, &err), &err);
+    char *buf = malloc(n);
+    const char *p = gbt_tmp("corrupt.bin");
+    uint64_t x = 99;
+    int loaded = 0, refused = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        memcpy(buf, orig, n);
+        size_t len = n;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        if (trial % 3 == 0) len = (size_t)(x >> 33) % n; /* cut short */
+        else
+            for (int k = 0; k < 1 + trial % 4; k++) { /* flip a few bytes */
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                buf[(x >> 33) % n] ^= (char)(1 + (x >> 20) % 255);
+            }
+        write_file(p, buf, len);
+        gb_error e = {0};
+        gb_tokenizer *t = NULL;
+        gb_status st = gb_tokenizer_load(p, &t, &e);
+        if (st) {
+            assert_int_equal(st, GB_ERR_INPUT);
+            assert_non_null(strstr(e.msg, "corrupt.bin"));
+            refused++;
+            continue;
+        }
+        loaded++;
+        int *ids, m;
+        gbt_assert_ok(gb_tokenizer_encode(t, "Once upon a time", 16, true, &ids, &m, NULL, &e), &e);
+        char *back;
+        gbt_assert_ok(gb_tokenizer_decode(t, ids, m, &back, NULL, &e), &e);
+        free(back);
+        free(ids);
+        gb_tokenizer_free(t);
+    }
+    printf("  300 damaged files: %d loaded, %d refused with a message\n", loaded, refused);
+    assert_true(refused > 0);
+    free(buf);
+    free(orig);
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -475,6 +522,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_llama_save_roundtrip),
         cmocka_unit_test(test_bad_gpt2_files),
         cmocka_unit_test(test_bad_llama_files),
+        cmocka_unit_test(test_corrupt_llama_files_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
