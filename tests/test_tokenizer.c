@@ -319,6 +319,8 @@ static void test_labels(void **state) {
     assert_string_equal(buf, "\\xE6");
     gb_tokenizer_label(l, 1, buf, sizeof buf);
     assert_string_equal(buf, "<s>");
+    gb_tok_escape("a\xC2\xA0" "b\xE2\x80\x8D\\", 8, buf, sizeof buf); /* no-break space, zero-width joiner */
+    assert_string_equal(buf, "a\\u00A0b\\u200D\\\\");
     gb_tokenizer_label(g, gb_tokenizer_lookup(g, "\xC4\xA0the"), buf, 4); /* too small: whole characters only */
     assert_string_equal(buf, "\xE2\x90\xA3");
     gb_tokenizer_free(g);
