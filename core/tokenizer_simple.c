@@ -169,19 +169,22 @@ static bool count_item(void *ctx, size_t start, size_t len) {
     return true;
 }
 
-static const count_ctx *sort_ctx; /* qsort has no context argument; building is not reentrant-critical */
+/* One counted item, self-contained so qsort needs no context. */
+typedef struct counted {
+    const char *s;
+    size_t len;
+    int count;
+} counted;
 
 static int by_bytes(const void *x, const void *y) {
-    size_t la, lb;
-    const char *a = tk_strs_get(&sort_ctx->items.s, *(const int *)x, &la);
-    const char *b = tk_strs_get(&sort_ctx->items.s, *(const int *)y, &lb);
-    int c = memcmp(a, b, la < lb ? la : lb);
-    return c ? c : (la > lb) - (la < lb);
+    const counted *a = x, *b = y;
+    int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
 static int by_count(const void *x, const void *y) {
-    int ca = sort_ctx->count.v[*(const int *)x], cb = sort_ctx->count.v[*(const int *)y];
-    return ca != cb ? (cb > ca) - (cb < ca) : by_bytes(x, y);
+    const counted *a = x, *b = y;
+    return a->count != b->count ? (b->count > a->count) - (b->count < a->count) : by_bytes(x, y);
 }
 
 static gb_status check_vocab_opts(gb_tok_kind kind, const gb_vocab_opts *o, gb_error *err) {
@@ -211,23 +214,22 @@ static gb_status fill_vocab(gb_tokenizer *t, const gb_vocab_opts *o, count_ctx *
             n_special++;
         }
     int n = c->items.s.n, keep = 0;
-    int *order = malloc((size_t)(n ? n : 1) * sizeof *order);
+    counted *order = malloc((size_t)(n ? n : 1) * sizeof *order);
     if (!order) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
     for (int e = 0; e < n; e++) {
         size_t len;
         const char *s = tk_strs_get(&c->items.s, e, &len);
-        if (c->count.v[e] >= o->min_count && tk_smap_find(&t->vocab, s, len) < 0) order[keep++] = e;
+        if (c->count.v[e] >= o->min_count && tk_smap_find(&t->vocab, s, len) < 0)
+            order[keep++] = (counted){s, len, c->count.v[e]};
     }
-    sort_ctx = c;
     qsort(order, (size_t)keep, sizeof *order, by_count);
     if (o->max_size > 0 && keep > o->max_size - n_special) keep = o->max_size - n_special > 0 ? o->max_size - n_special : 0;
     if (t->kind == GB_TOK_CHAR) qsort(order, (size_t)keep, sizeof *order, by_bytes); /* code point order */
-    sort_ctx = NULL;
-    for (int i = 0; i < keep; i++) {
-        size_t len;
-        const char *s = tk_strs_get(&c->items.s, order[i], &len);
-        tk_smap_push(&t->vocab, s, len);
-    }
+    for (int i = 0; i < keep; i++)
+        if (tk_smap_push(&t->vocab, order[i].s, order[i].len) < 0) {
+            free(order);
+            return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+        }
     free(order);
     return GB_OK;
 }
