@@ -148,6 +148,7 @@ typedef struct llama_ctx {
     int n;
     tk_heap heap;      /* score_rank << 32 | node index */
     char *cat;         /* room for two tokens side by side */
+    tk_pmap seen;      /* (left << 32 | right) -> merged id + 1, 0 = none: each pair is looked up once */
     gb_tok_record *rec;
     tk_fenwick alive;
     bool failed;
@@ -166,13 +167,18 @@ static uint32_t score_rank(float s) {
 static int merged_id(llama_ctx *c, int l) {
     int r = c->nd[l].next;
     if (r < 0) return -1;
+    uint64_t key = (uint64_t)(uint32_t)c->nd[l].id << 32 | (uint32_t)c->nd[r].id;
+    int known = tk_pmap_get(&c->seen, key);
+    if (known >= 0) return known - 1;
     const tk_strs *v = &c->t->vocab.s;
     const char *a = v->arena + v->off[c->nd[l].id], *b = v->arena + v->off[c->nd[r].id];
     size_t la = strlen(a), lb = strlen(b); /* run.c joins C strings with sprintf("%s%s") */
     memcpy(c->cat, a, la);
     memcpy(c->cat + la, b, lb);
     int id = tk_smap_find(&c->t->vocab, c->cat, la + lb);
-    return id >= 0 && c->t->score[id] > -1e10f ? id : -1; /* run.c: best_score starts at -1e10 */
+    if (id >= 0 && !(c->t->score[id] > -1e10f)) id = -1; /* run.c: best_score starts at -1e10 */
+    if (!tk_pmap_put(&c->seen, key, id + 1)) c->failed = true;
+    return id;
 }
 
 static void set_pair(llama_ctx *c, int l) {
@@ -279,6 +285,7 @@ gb_status tk_llama_encode(const gb_tokenizer *t, const char *text, size_t len, b
     free(c.nd);
     free(c.cat);
     tk_heap_free(&c.heap);
+    tk_pmap_free(&c.seen);
     tk_fenwick_free(&c.alive);
     if (c.failed || ids->failed || (rec && tk_rec_failed(rec)))
         return gb_fail(err, GB_ERR_INTERNAL, "out of memory while tokenizing %zu bytes", len);
