@@ -149,6 +149,7 @@ const char *gb_tok_kind_name(gb_tok_kind k) {
 
 int gb_tokenizer_vocab_size(const gb_tokenizer *t) { return t->vocab.s.n; }
 const char *gb_tokenizer_source(const gb_tokenizer *t) { return t->source; }
+bool gb_tokenizer_lowercase(const gb_tokenizer *t) { return t->lowercase; }
 
 const char *gb_tokenizer_token(const gb_tokenizer *t, int id, size_t *len) {
     size_t dummy;

@@ -193,6 +193,7 @@ static void print_intro(const gb_tokenizer *t, const gb_tok_record *r) {
         break;
     case GB_TOK_WORD:
         printf("Step 1. Cut the text into words and punctuation marks; spaces only separate.\n");
+        if (gb_tokenizer_lowercase(t)) printf("        (Capital letters were made small first.)\n");
         break;
     case GB_TOK_CHAR: printf("Step 1. Every character is one token.\n"); break;
     }
@@ -236,7 +237,7 @@ static void print_steps(const gb_tokenizer *t, const gb_tok_record *r, size_t in
     print_intro(t, r);
     gb_tok_kind kind = gb_tokenizer_kind(t);
     bool bpe = kind == GB_TOK_GPT2 || kind == GB_TOK_LLAMA;
-    if (kind == GB_TOK_GPT2) {
+    if (kind == GB_TOK_GPT2 || kind == GB_TOK_WORD) {
         printf("  ");
         for (int c = 0; c < r->n_chunks; c++) {
             char label[LABEL_MAX];
@@ -268,11 +269,17 @@ static void print_steps(const gb_tokenizer *t, const gb_tok_record *r, size_t in
         }
     }
     printf("\nStep %d. Look up the number of each token%s:\n", bpe ? 3 : 2,
-           kind == GB_TOK_WORD ? " (words not in the vocabulary become the unknown token)" : "");
+           kind == GB_TOK_WORD || kind == GB_TOK_CHAR ? "\n        (anything not in the vocabulary becomes the unknown token)" : "");
+    int unk = gb_tokenizer_special(t, GB_SPECIAL_UNK);
     for (int i = 0; i < r->n_tokens; i++) {
+        const gb_tok_token *k = &r->tokens[i];
         printf("  ");
-        print_label(t, r, &(gb_tok_symbol){r->tokens[i].id, r->tokens[i].start, r->tokens[i].len});
-        printf("  ->  %d\n", r->tokens[i].id);
+        if (k->id == unk && unk >= 0 && k->len > 0 && !bpe) { /* show what was unknown */
+            print_label(t, r, &(gb_tok_symbol){-1, k->start, k->len});
+            printf("  ->  ");
+        }
+        print_label(t, r, &(gb_tok_symbol){k->id, k->start, k->len});
+        printf("  ->  %d\n", k->id);
     }
     printf("\nIds: ");
     for (int i = 0; i < r->n_tokens; i++) printf(i ? " %d" : "%d", r->tokens[i].id);

@@ -137,6 +137,8 @@ gb_status gb_tokenizer_save(const gb_tokenizer *t, const char *path, gb_error *e
 gb_tok_kind gb_tokenizer_kind(const gb_tokenizer *t);
 const char *gb_tok_kind_name(gb_tok_kind k); /* "char", "word", "gpt2", "llama" */
 int gb_tokenizer_vocab_size(const gb_tokenizer *t);
+/* Char/word tokenizers that lower-case ASCII letters before looking up. */
+bool gb_tokenizer_lowercase(const gb_tokenizer *t);
 /* Where it was loaded from (file or folder), or "(built)". */
 const char *gb_tokenizer_source(const gb_tokenizer *t);
 
