@@ -348,7 +348,7 @@ static gb_status check_chars(const gb_tokenizer *t, const char *path, gb_error *
 gb_status tk_simple_load(const char *path, const char *text, size_t len, gb_tokenizer **out, gb_error *err) {
     *out = NULL;
     json_error_t je;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!root) return gb_fail(err, GB_ERR_INPUT, "%s: line %d column %d: %s", path, je.line, je.column, je.text);
     gb_status st = GB_OK;
     json_t *ver = json_object_get(root, "glassbox_tokenizer");
@@ -396,12 +396,15 @@ gb_status tk_simple_save(const gb_tokenizer *t, const char *path, gb_error *err)
     json_object_set_new(root, "specials", sp);
     json_object_set_new(root, "add_at_start", t->add_at_start >= 0 ? json_string(gb_special_name(t->add_at_start)) : json_null());
     json_object_set_new(root, "add_at_end", t->add_at_end >= 0 ? json_string(gb_special_name(t->add_at_end)) : json_null());
+    json_object_set_new(root, "vocab", vocab);
     for (int i = 0; i < t->vocab.s.n; i++) {
         size_t len;
         const char *s = tk_strs_get(&t->vocab.s, i, &len);
-        json_array_append_new(vocab, json_stringn(s, len));
+        if (json_array_append_new(vocab, json_stringn(s, len)) != 0) {
+            json_decref(root);
+            return gb_fail(err, GB_ERR_INPUT, "%s: token %d is not valid UTF-8 and cannot be saved as JSON", path, i);
+        }
     }
-    json_object_set_new(root, "vocab", vocab);
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     json_decref(root);
     if (!text) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
