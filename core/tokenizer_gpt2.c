@@ -22,8 +22,16 @@
 #include "glassbox/platform.h"
 #include "tokenizer_internal.h"
 
+/* GPT-2's pattern, as in OpenAI's encoder.py:
+ *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+ * compiled with \s spelled out as Unicode White_Space, [\t-\r\x{85}\p{Z}],
+ * which is what \s means in Python's regex module (and, except for U+0085
+ * and U+FEFF, in JavaScript). PCRE2's own \s also counts U+180E (MONGOLIAN
+ * VOWEL SEPARATOR, a format character since Unicode 6.3) as a space, which
+ * would split " \u180Ea" differently from encoder.py. */
 const char TK_GPT2_PATTERN[] =
-    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\t-\\r\\x{85}\\p{Z}\\p{L}\\p{N}]+"
+    "|[\\t-\\r\\x{85}\\p{Z}]+(?![^\\t-\\r\\x{85}\\p{Z}])|[\\t-\\r\\x{85}\\p{Z}]+";
 
 /* ---- bytes <-> unicode: printable Latin-1 bytes stand for themselves, the
  * other 68 bytes are shifted to U+0100.. in byte order ---- */

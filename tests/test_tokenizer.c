@@ -112,6 +112,29 @@ static void test_gpt2_fixture_cases(void **state) {
     gb_tokenizer_free(t);
 }
 
+/* Characters on which definitions of \s differ: encoder.py (Python's regex
+ * module, Unicode White_Space) counts U+0085 as a space but not U+FEFF or
+ * U+180E. The ids were computed with encoder.py's algorithm and Debian's
+ * python3-regex (JavaScript's gpt-3-encoder agrees on the U+180E case). */
+static void test_gpt2_whitespace_like_encoder_py(void **state) {
+    (void)state;
+    gb_tokenizer *t = load_ok(gbt_fixture("gpt2_bpe"));
+    static const struct { const char *text; int n, ids[5]; } cases[] = {
+        {" \xC2\x85" "a", 4, {220, 126, 227, 64}},
+        {" \xEF\xBB\xBF" "a", 4, {27332, 119, 123, 64}},
+        {" \xE1\xA0\x8E" "a", 4, {28053, 254, 236, 64}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gb_error err = {0};
+        int *ids, n;
+        gbt_assert_ok(gb_tokenizer_encode(t, cases[k].text, strlen(cases[k].text), false, &ids, &n, NULL, &err), &err);
+        assert_int_equal(n, cases[k].n);
+        assert_memory_equal(ids, cases[k].ids, (size_t)n * sizeof *ids);
+        free(ids);
+    }
+    gb_tokenizer_free(t);
+}
+
 static size_t unhex(const char *h, char *out) {
     size_t n = strlen(h) / 2;
     for (size_t i = 0; i < n; i++) {
@@ -513,6 +536,7 @@ int main(int argc, char **argv) {
     gbt_init(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gpt2_fixture_cases),
+        cmocka_unit_test(test_gpt2_whitespace_like_encoder_py),
         cmocka_unit_test(test_llama_fixture_cases),
         cmocka_unit_test(test_long_input_is_not_quadratic),
         cmocka_unit_test(test_long_chunk_record),
