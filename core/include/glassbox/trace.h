@@ -53,12 +53,15 @@ bool gb_trace_wants(const gb_trace *tr, const char *name);
 bool gb_glob_match(const char *pattern, const char *name);
 int gb_trace_capacity(const gb_trace *tr);
 
-/* Get (creating on first use) a tensor. `shape` is the logical shape with the
- * token axes given at full capacity-independent sizes; `tok_axes` is a bit mask of
- * axes that count tokens and so are allocated with `capacity` rows. If the tensor
- * exists its logical shape is updated (grown along token axes). */
+/* Get (creating on first use) a tensor with logical shape `shape`. `tok_axes` is
+ * a bit mask of axes that count tokens (bit i = axis i); they are allocated with
+ * room for `capacity` tokens so the tensor can grow in place. A new tensor is
+ * filled with `fill` (e.g. 0 for attention patterns, -INFINITY for masked
+ * scores), so entries never written read as masked. If the tensor exists, its
+ * logical shape is updated; a change in a non-token axis reallocates it.
+ * Returns NULL (and sets err) if a token axis exceeds the capacity. */
 gb_tensor *gb_trace_tensor(gb_trace *tr, const char *name, int ndim, const int64_t *shape,
-                           unsigned tok_axes, gb_error *err);
+                           unsigned tok_axes, float fill, gb_error *err);
 /* Set the logical length of every token axis of every tensor to n (rewind). */
 void gb_trace_truncate(gb_trace *tr, int n_tokens);
 
