@@ -30,7 +30,9 @@
  *
  * Cost: no full sort. Top-k uses quickselect then sorts only the k kept; top-p
  * without top-k finds its set by a mass-aware quickselect then sorts only that
- * set; only random sampling with no filter sorts the whole vocabulary (radix).
+ * set's boundary block; the draw finds where u falls the same way. Kept sets
+ * larger than 1,024 tokens are left unsorted unless gb_sample_record_sort_kept
+ * is called (the viewer and the exports call it).
  *
  *   gb_sample_record rec;
  *   gb_sample_record_init(&rec, V, &err);
@@ -90,10 +92,13 @@ typedef struct gb_sample_record {
     int n_kept;                  /* tokens kept by top-p as well */
     double mass_topp;            /* cumulative mass at the top-p cut, as a fraction
                                     of the top-k set's mass (>= p unless all kept) */
-    int *kept_ids;               /* [V] capacity; first n_kept valid, rank order */
+    int *kept_ids;               /* [V] capacity; first n_kept valid */
+    int kept_sorted;             /* 1: kept_ids in rank order (always when n_kept <= 1024;
+                                    else call gb_sample_record_sort_kept) */
     float *probs_final;          /* [V] renormalised over the kept set, 0 elsewhere */
     double draw;                 /* u in [0, 1) */
-    int draw_index;              /* index into kept_ids where u fell */
+    int draw_index;              /* rank in the kept set where u fell (kept_ids[draw_index]
+                                    once sorted) */
     double draw_cum_before;      /* final mass of kept_ids[0..draw_index) (<= u) */
     int chosen;                  /* kept_ids[draw_index] */
     double prob_final_chosen;    /* probs_final[chosen] */
@@ -103,12 +108,22 @@ typedef struct gb_sample_record {
     double eff_vocab_final;      /* exp(entropy_final) */
     /* private scratch */
     uint64_t *keys_, *tmp_;      /* [V] rank keys and radix-sort buffer */
+    double sum_t1_, sum_tempered_;/* sums of the stored floats, id order */
+    float min_logit_, bscale_;   /* logit buckets of the whole-vocabulary path */
+    double *bmass_;              /* [4096] */
+    int *bcount_;                /* [4096] */
+    uint16_t *bucket_;           /* [V] bucket of each token (from the logits) */
+    int *bids_, *bstart_;        /* [V] ids grouped by bucket, [4097] offsets */
+    double mean_tempered_;       /* E[(l - max) / T] under probs_tempered */
 } gb_sample_record;
 
 gb_status gb_sample_record_init(gb_sample_record *r, int vocab, gb_error *err);
 void gb_sample_record_free(gb_sample_record *r);
 /* Deep copy into dst (initialised for the same V). */
 void gb_sample_record_copy(gb_sample_record *dst, const gb_sample_record *src);
+
+/* Put kept_ids in rank order (a radix sort of the kept set). */
+void gb_sample_record_sort_kept(gb_sample_record *r);
 
 /* Stage 0: copy logits [V], softmax at temperature 1, entropy. Refuses NaN or +inf
  * logits (-inf means "impossible" and is allowed, but not for every token). */
