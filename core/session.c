@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "glassbox/forward.h"
 #include "glassbox/rng.h"
+#include "glassbox/safetensors.h"
 
 struct gb_session {
     const gb_model *m;
@@ -448,4 +451,128 @@ void gb_compare_free(gb_compare_result *r, int n) {
         free(r[i].tokens);
         r[i].tokens = NULL;
     }
+}
+
+/* ---------- saving ---------- */
+
+static json_t *settings_json(const gb_sampler_settings *st) {
+    return json_pack("{s:f, s:i, s:f}", "temperature", st->temperature, "top_k", st->top_k, "top_p",
+                     st->top_p);
+}
+
+static json_t *ints_json(const int *v, int n) {
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+/* The JSON record: settings, the tree, every step's scalars at full precision. */
+static json_t *session_json(const gb_session *s, const int *alive, int n) {
+    json_t *o = json_pack("{s:i, s:I, s:i, s:i, s:i}", "format", 1, "seed", (json_int_t)s->seed,
+                          "vocab_size", s->vocab, "context", s->context, "max_new_tokens", s->max_new);
+    json_object_set_new(o, "prompt", ints_json(s->prompt, s->n_prompt));
+    json_object_set_new(o, "stop_ids", ints_json(s->stop_ids, s->n_stop));
+    json_object_set_new(o, "settings", settings_json(&s->settings));
+    json_object_set_new(o, "current_branch", json_integer(s->cur));
+    json_t *brs = json_array();
+    for (int b = 0; b < s->n_branches; b++) {
+        const gb_branch_info *br = &s->branches[b];
+        json_t *tokens = json_array(), *nodes = json_array();
+        for (int node = br->tip; node >= 0; node = s->nodes[node].parent) {
+            json_array_insert_new(tokens, 0, json_integer(s->nodes[node].token));
+            json_array_insert_new(nodes, 0, json_integer(node));
+        }
+        double total = br->tip >= 0 ? s->nodes[br->tip].total_logprob_t1 : 0.0;
+        json_array_append_new(brs, json_pack("{s:i, s:i, s:i, s:b, s:f, s:o, s:o}", "id", br->id,
+                                             "parent_branch", br->parent_branch, "fork_depth",
+                                             br->fork_depth, "alive", br->alive, "total_logprob_t1",
+                                             total, "tokens", tokens, "steps", nodes));
+    }
+    json_object_set_new(o, "branches", brs);
+    json_t *steps = json_array();
+    for (int k = 0; k < n; k++) {
+        const gb_session_node *nd = &s->nodes[alive[k]];
+        json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:b, s:f, s:f, s:f, s:f, s:f, s:i, s:i}",
+                              "row", k, "node", alive[k], "parent", nd->parent, "depth", nd->depth,
+                              "branch", nd->branch, "stop", nd->stop, "draw", nd->draw,
+                              "logprob_t1", nd->logprob_t1, "logprob_final", nd->logprob_final,
+                              "entropy_t1", nd->entropy_t1, "entropy_final", nd->entropy_final,
+                              "n_kept", nd->n_kept, "n_resamples", nd->n_resamples);
+        json_object_set_new(j, "token", json_integer(nd->token));
+        json_object_set_new(j, "settings", settings_json(&nd->settings));
+        json_array_append_new(steps, j);
+    }
+    json_object_set_new(o, "steps", steps);
+    return o;
+}
+
+enum { T_TOKEN, T_PARENT, T_DEPTH, T_BRANCH, T_DRAW, T_DRAW_INDEX, T_TEMP, T_TOPK, T_TOPP, T_NTOPK,
+       T_MASS_TOPK, T_NKEPT, T_MASS_TOPP, T_LP_T1, T_LP_FINAL, T_H_T1, T_H_FINAL, T_N_SCALARS };
+static const char *const SCALAR_NAMES[T_N_SCALARS] = {
+    "steps.token", "steps.parent", "steps.depth", "steps.branch", "steps.draw", "steps.draw_index",
+    "steps.temperature", "steps.top_k", "steps.top_p", "steps.n_topk", "steps.mass_topk",
+    "steps.n_kept", "steps.mass_topp", "steps.logprob_t1", "steps.logprob_final",
+    "steps.entropy_t1", "steps.entropy_final"};
+static const char *const DIST_NAMES[4] = {"steps.logits", "steps.probs_t1", "steps.probs_tempered",
+                                          "steps.probs_final"};
+
+static void fill_row(float *sc, int n, int k, const gb_session_node *nd, const gb_sample_record *r) {
+    const double v[T_N_SCALARS] = {
+        nd->token, nd->parent, nd->depth, nd->branch, r->draw, r->draw_index,
+        r->settings.temperature, r->settings.top_k, r->settings.top_p, r->n_topk, r->mass_topk,
+        r->n_kept, r->mass_topp, r->logprob_t1_chosen, r->logprob_final_chosen, r->entropy_t1,
+        r->entropy_final};
+    for (int j = 0; j < T_N_SCALARS; j++) sc[(size_t)j * n + k] = (float)v[j];
+}
+
+gb_status gb_session_save(const gb_session *s, const char *path, const char *extra_json,
+                          gb_error *err) {
+    json_t *extra = NULL;
+    if (extra_json && !(extra = json_loads(extra_json, 0, NULL)))
+        return gb_fail(err, GB_ERR_INTERNAL, "%s: the extra session metadata is not JSON", path);
+    int *alive = malloc((size_t)(s->n_nodes + 1) * sizeof(int)), n = 0;
+    for (int i = 0; i < s->n_nodes; i++)
+        if (s->nodes[i].alive) alive[n++] = i;
+    size_t rows = (size_t)(n ? n : 1), v = (size_t)s->vocab;
+    float *sc = calloc(rows * T_N_SCALARS, sizeof(float)), *dist = malloc(4 * rows * v * sizeof(float));
+    float *prompt = malloc((size_t)s->n_prompt * sizeof(float));
+    gb_sample_record rec;
+    gb_status st = GB_OK;
+    if (!alive || !sc || !dist || !prompt || gb_sample_record_init(&rec, s->vocab, err)) {
+        st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory for the session record", path);
+        goto done;
+    }
+    for (int k = 0; k < n && !st; k++) {
+        st = gb_session_record(s, alive[k], &rec, err);
+        fill_row(sc, n, k, &s->nodes[alive[k]], &rec);
+        const float *src[4] = {rec.logits, rec.probs_t1, rec.probs_tempered, rec.probs_final};
+        for (int d = 0; d < 4; d++) memcpy(dist + ((size_t)d * rows + (size_t)k) * v, src[d], v * sizeof(float));
+    }
+    gb_sample_record_free(&rec);
+    if (st) goto done;
+    for (int i = 0; i < s->n_prompt; i++) prompt[i] = (float)s->prompt[i];
+    gb_st_write_tensor t[T_N_SCALARS + 5];
+    int nt = 0;
+    t[nt++] = (gb_st_write_tensor){.name = "prompt", .ndim = 1, .shape = {s->n_prompt}, .data = prompt};
+    for (int j = 0; j < T_N_SCALARS; j++)
+        t[nt++] = (gb_st_write_tensor){.name = SCALAR_NAMES[j], .ndim = 1, .shape = {n},
+                                       .data = sc + (size_t)j * n};
+    for (int d = 0; d < 4; d++)
+        t[nt++] = (gb_st_write_tensor){.name = DIST_NAMES[d], .ndim = 2, .shape = {n, s->vocab},
+                                       .data = dist + (size_t)d * rows * v};
+    json_t *o = session_json(s, alive, n);
+    if (extra) json_object_set(o, "extra", extra);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    gb_st_kv meta[1] = {{"glassbox.session", text}};
+    st = text ? gb_st_write(path, t, nt, meta, 1, err)
+              : gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory for the session record", path);
+    free(text);
+done:
+    json_decref(extra);
+    free(alive);
+    free(sc);
+    free(dist);
+    free(prompt);
+    return st;
 }

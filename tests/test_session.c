@@ -4,8 +4,11 @@
 
 #include <math.h>
 
+#include <jansson.h>
+
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
+#include "glassbox/safetensors.h"
 #include "glassbox/session.h"
 
 #define V 50
@@ -316,6 +319,67 @@ static void compare_strategies(void **state) {
     gb_compare_free(r2, n);
 }
 
+/* The saved record holds every stage of every step, and replaying it from the
+ * seed and the recorded per-step settings gives the same tokens. */
+static void saved_record_replays(void **state) {
+    gb_model *m = *state;
+    gb_error err = {0};
+    gb_session *s = new_session(m, opts(8, 31, TOPK));
+    for (int i = 0; i < 8; i++) {
+        gbt_assert_ok(gb_session_set_settings(s, i < 4 ? &TOPK : &TOPP, &err), &err);
+        gbt_assert_ok(gb_session_step(s, &err), &err);
+    }
+    gbt_assert_ok(gb_session_resample(s, &RANDOM, &err), &err);
+    const char *path = gbt_tmp("session.safetensors");
+    gbt_assert_ok(gb_session_save(s, path, "{\"prompt_text\": \"hi\"}", &err), &err);
+    gb_st_file f;
+    gbt_assert_ok(gb_st_open(path, &f, &err), &err);
+    const gb_st_tensor *tok = gb_st_find(&f, "steps.token"), *fin = gb_st_find(&f, "steps.probs_final");
+    assert_non_null(tok);
+    assert_non_null(fin);
+    assert_int_equal(fin->shape[0], 8);
+    assert_int_equal(fin->shape[1], V);
+    float toks[8], probs[8 * V];
+    gbt_assert_ok(gb_st_read_f32(&f, tok, toks, &err), &err);
+    gbt_assert_ok(gb_st_read_f32(&f, fin, probs, &err), &err);
+    int ids[8];
+    gb_session_tokens(s, false, ids, 8);
+    double worst = 0;
+    for (int k = 0; k < 8; k++) {
+        assert_int_equal((int)toks[k], ids[k]);
+        double sum = 0;
+        for (int j = 0; j < V; j++) sum += probs[k * V + j];
+        worst = fmax(worst, fabs(sum - 1));
+        assert_true(probs[k * V + ids[k]] > 0);
+    }
+    printf("  saved final distributions: max |sum - 1| = %.3g (tolerance 1e-5)\n", worst);
+    assert_true(worst < 1e-5);
+    json_t *meta = json_loads(gb_st_meta_get(&f, "glassbox.session"), 0, NULL);
+    assert_non_null(meta);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(meta, "extra"), "prompt_text")), "hi");
+    json_t *steps = json_object_get(meta, "steps");
+    assert_int_equal(json_array_size(steps), 8);
+    gb_session_opts o = opts(8, (uint64_t)json_integer_value(json_object_get(meta, "seed")), RANDOM);
+    gb_session *r = new_session(m, o);
+    for (size_t k = 0; k < 8; k++) {
+        json_t *st = json_object_get(json_array_get(steps, k), "settings");
+        gb_sampler_settings set = {json_real_value(json_object_get(st, "temperature")),
+                                   (int)json_integer_value(json_object_get(st, "top_k")),
+                                   json_real_value(json_object_get(st, "top_p"))};
+        gbt_assert_ok(gb_session_set_settings(r, &set, &err), &err);
+        gbt_assert_ok(gb_session_step(r, &err), &err);
+        assert_true(json_real_value(json_object_get(json_array_get(steps, k), "draw")) ==
+                    gb_session_node_at(r, (int)k)->draw);
+    }
+    int replay[8];
+    gb_session_tokens(r, false, replay, 8);
+    assert_memory_equal(ids, replay, sizeof ids);
+    json_decref(meta);
+    gb_st_close(&f);
+    gb_session_free(r);
+    gb_session_free(s);
+}
+
 static void expect_refused(const gb_model *m, gb_session_opts o, const char *a, const char *b) {
     gb_session *s = NULL;
     gb_error err = {0};
@@ -363,6 +427,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(stop_token_ends_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(step_record_reproduces_the_step, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_strategies, setup, teardown),
+        cmocka_unit_test_setup_teardown(saved_record_replays, setup, teardown),
         cmocka_unit_test_setup_teardown(impossible_requests_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,6 +150,14 @@ uint64_t gb_session_forward_count(const gb_session *s);
  * from its cached logits, settings and draw; rec must be initialised for V. */
 gb_status gb_session_record(const gb_session *s, int node, gb_sample_record *rec, gb_error *err);
 
+/* Write the whole session (every alive step of every branch) as safetensors:
+ * per-step tensors ([N] scalars and [N, V] distributions) plus the JSON record
+ * in __metadata__["glassbox.session"]; extra_json, if not NULL, is a JSON
+ * object stored under "extra" (e.g. model, tokenizer, text). Schema:
+ * docs/sampling.md. Atomic: no partial file on failure. */
+gb_status gb_session_save(const gb_session *s, const char *path, const char *extra_json,
+                          gb_error *err);
+
 /* Comparison: several strategies on the same prompt and seed. */
 typedef struct gb_compare_result {
     gb_sampler_settings settings;
