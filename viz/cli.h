@@ -55,5 +55,8 @@ const gb_command *gb_command_find(const char *name);
 /* Commands (one file each). */
 int gb_cmd_trace(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);
+int gb_cmd_generate(int argc, char **argv);
+int gb_cmd_compare(int argc, char **argv);
+int gb_export_distribution(int argc, char **argv); /* `glassbox export distribution` */
 
 #endif

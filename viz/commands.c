@@ -7,6 +7,10 @@ static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: keep sorted by how often people use them. */
     {"bench", gb_cmd_bench, "measure speed against baselines in the same run (table, --json)",
      "glassbox bench [--only AREA] [--quick] [--threads N] [--json FILE] [--data FIXTURES_DIR]"},
+    {"generate", gb_cmd_generate, "generate text: prompt and completion on stdout, statistics on stderr",
+     "glassbox generate --model M [--tokenizer T] [--prompt TEXT] [--max-new-tokens N] [--temperature X] [--top-k K] [--top-p P] [--seed S] [--trace OUT.safetensors]"},
+    {"compare", gb_cmd_compare, "run several sampling strategies on one prompt and seed, side by side",
+     "glassbox compare --model M [--tokenizer T] --prompt TEXT [--seed S] [--strategies greedy,top-k=40,top-p=0.9,t=1.5] [--max-new-tokens N] [--out FILE.json]"},
     {NULL, NULL, NULL, NULL},
 };
 
