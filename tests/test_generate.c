@@ -208,8 +208,17 @@ static void export_distribution_matches_first_step(void **state) {
     const char *header = "id,token,logit,prob_t1,prob_tempered,prob_final,kept_rank,chosen\n";
     assert_true(strncmp(csv, header, strlen(header)) == 0);
     free(csv);
+    /* refusals: nothing is written */
     argv[16] = (char *)gbt_tmp("dist.txt");
     assert_int_equal(gb_export_distribution(17, argv), 2);
+    const char *no_file = gbt_tmp("never.json");
+    argv[16] = (char *)no_file;
+    argv[12] = "1.5"; /* --top-p 1.5 */
+    assert_int_equal(gb_export_distribution(17, argv), 2);
+    FILE *fp = fopen(no_file, "rb");
+    assert_null(fp);
+    char *no_out[] = {"distribution", "--model", model_path, "--tokenizer", tok_path, "--prompt", "x", NULL};
+    assert_int_equal(gb_export_distribution(7, no_out), 2);
 }
 
 /* compare prints one row per strategy; its greedy row is generate's greedy text. */
