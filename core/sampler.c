@@ -728,7 +728,9 @@ static void finish(gb_sample_record *r, double u, double inv_t, double log_zt, i
         if (p > 0.0) ex += p * (((double)r->logits[id] - (double)r->max_logit) * inv_t);
     }
     r->kept_sorted = sorted;
-    for (int i = 0; i < n; i++) r->kept_ids[i] = key_id(keys[i]);
+    /* a top-k set is sorted whole: keep all of it, the top-p survivors first */
+    int n_ids = sorted && r->n_topk < r->vocab ? r->n_topk : n;
+    for (int i = 0; i < n_ids; i++) r->kept_ids[i] = key_id(keys[i]);
     set_entropy(r, mass, ex, inv_t, log_zt);
 }
 

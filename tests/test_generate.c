@@ -183,6 +183,7 @@ static void export_distribution_matches_first_step(void **state) {
     printf("  exported final distribution: |sum - 1| = %.3g (tolerance 1e-5)\n", fabs(sum - 1));
     assert_true(fabs(sum - 1) < 1e-5);
     assert_true(json_array_size(kept) >= 1 && json_array_size(kept) <= 20);
+    assert_int_equal(json_array_size(json_object_get(d, "topk_ids")), 20);
     int chosen = (int)json_integer_value(json_object_get(d, "chosen"));
     assert_true(json_number_value(json_array_get(fin, (size_t)chosen)) > 0);
     assert_int_equal(json_array_size(json_object_get(d, "tokens")), prompt_tokens("Once upon a time"));

@@ -105,6 +105,7 @@ static void top_p_after_top_k_is_renormalised(void **state) {
     assert_close_d(r.mass_topp, 7.0 / 9.0, 1e-6, "mass at the cut");
     assert_close_d(r.probs_final[0], 4.0 / 7.0, 1e-6, "final[0]");
     assert_close_d(r.probs_final[1], 3.0 / 7.0, 1e-6, "final[1]");
+    assert_int_equal(r.kept_ids[2], 2); /* the top-k set is kept whole, survivors first */
     gb_sample_record_free(&r);
 }
 

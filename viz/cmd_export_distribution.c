@@ -42,6 +42,7 @@ static void write_json(FILE *fp, const gb_gen_inputs *in, const gb_sample_record
                 "\n  \"effective_vocab_final\": %.9g", r->entropy_t1, r->eff_vocab_t1, r->entropy_final,
             r->eff_vocab_final);
     write_ints(fp, "kept_ids", r->kept_ids, r->n_kept);
+    if (r->n_topk < r->vocab) write_ints(fp, "topk_ids", r->kept_ids, r->n_topk);
     write_floats(fp, "logits", r->logits, r->vocab);
     write_floats(fp, "probs_t1", r->probs_t1, r->vocab);
     write_floats(fp, "probs_tempered", r->probs_tempered, r->vocab);

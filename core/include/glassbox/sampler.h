@@ -92,7 +92,9 @@ typedef struct gb_sample_record {
     int n_kept;                  /* tokens kept by top-p as well */
     double mass_topp;            /* cumulative mass at the top-p cut, as a fraction
                                     of the top-k set's mass (>= p unless all kept) */
-    int *kept_ids;               /* [V] capacity; first n_kept valid */
+    int *kept_ids;               /* [V] capacity; the first n_kept are the kept set. When
+                                    top-k is on, the first n_topk are the top-k set in
+                                    rank order (the top-p survivors are its prefix). */
     int kept_sorted;             /* 1: kept_ids in rank order (always when n_kept <= 1024;
                                     else call gb_sample_record_sort_kept) */
     float *probs_final;          /* [V] renormalised over the kept set, 0 elsewhere */
