@@ -300,6 +300,19 @@ static void extreme_temperatures_stay_normalised(void **state) {
             assert_true(r.probs_final[r.chosen] > 0);
             assert_true(r.chosen != 123);
         }
+    /* the bucketed whole-vocabulary path agrees with the full sort at full size */
+    gb_sample_record ref;
+    gbt_assert_ok(gb_sample_record_init(&ref, v, &err), &err);
+    const gb_sampler_settings big[4] = {S(0.7, 0, 0.9), S(100.0, 0, 0.9), S(1.5, 0, 1.0), S(1e-4, 0, 0.5)};
+    for (int i = 0; i < 4; i++) {
+        double u = gb_rng_double(&g);
+        gbt_assert_ok(gb_sample(&r, lg, &big[i], u, &err), &err);
+        gbt_assert_ok(gb_sample_naive(&ref, lg, &big[i], u, &err), &err);
+        assert_int_equal(r.n_kept, ref.n_kept);
+        assert_int_equal(r.chosen, ref.chosen);
+        assert_int_equal(r.draw_index, ref.draw_index);
+    }
+    gb_sample_record_free(&ref);
     /* at T = 1000 the distribution is nearly uniform: effective vocabulary near V */
     gb_sampler_settings hot = S(1000.0, 0, 1.0);
     gbt_assert_ok(gb_sample_resample(&r, &hot, 0.5, &err), &err);
@@ -325,8 +338,10 @@ static void fast_equals_full_sort_reference(void **state) {
     const double ps[4] = {1.0, 0.9, 0.3, 1e-6};
     const double ts[3] = {0.5, 1.0, 3.0};
     double worst = 0;
-    for (int trial = 0; trial < 8; trial++) {
+    for (int trial = 0; trial < 9; trial++) {
         random_logits(lg, v, &g, trial < 4 ? 8.0 : 3.0, trial % 2); /* odd: many ties */
+        if (trial == 8)
+            for (int i = 0; i < v; i++) lg[i] = 0.5f; /* one big tie: a single logit bucket */
         for (int ki = 0; ki < 4; ki++)
             for (int pi = 0; pi < 4; pi++)
                 for (int ti = 0; ti < 3; ti++) {
