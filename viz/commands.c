@@ -14,6 +14,21 @@ static const gb_command COMMANDS[] = {
     {"render", gb_cmd_render, "render a view to PNG, SVG or PDF", "glassbox render VIEW [--model M] [--prompt TEXT] [--size WxH] [--scale S] [--presenter] [view options] --out FILE.png|.svg|.pdf\n\nViews: positions (--dim D, --length N, --pair K)"},
     {"bench", gb_cmd_bench, "measure speed against baselines in the same run (table, --json)",
      "glassbox bench [--only AREA] [--quick] [--threads N] [--json FILE] [--data FIXTURES_DIR]"},
+    {"generate", gb_cmd_generate, "generate text: prompt and completion on stdout, statistics on stderr",
+     "usage: glassbox generate --model M [--tokenizer T] [--prompt TEXT] [--max-new-tokens N]\n"
+     "                         [--temperature X] [--top-k K] [--top-p P] [--seed S] [--trace OUT.safetensors]\n\n"
+     "  --temperature X  [0, 1000], 0 = greedy (default 1)   --top-k K  0 = off (default)\n"
+     "  --top-p P        (0, 1], 1 = off (default)           --seed S   default 0\n"
+     "  --max-new-tokens N  default: as many as fit in the context, at most 256\n"
+     "  --trace OUT      every step's logits and distributions + the JSON record (docs/sampling.md)\n\n"
+     "Stops at the tokenizer's BOS/EOS. With --temperature 0 on a llama2.c model the text equals run.c's."},
+    {"compare", gb_cmd_compare, "run several sampling strategies on one prompt and seed, side by side",
+     "usage: glassbox compare --model M [--tokenizer T] --prompt TEXT [--seed S] [--strategies LIST]\n"
+     "                        [--max-new-tokens N] [--out FILE.json]\n\n"
+     "  --strategies LIST  comma-separated; each is greedy, random, top-k=K, top-p=P, t=X (temperature),\n"
+     "                     or several joined with ':' (default greedy,top-k=40,top-p=0.9,t=1.5)\n"
+     "  --max-new-tokens N default 32\n\n"
+     "Also: glassbox export distribution ... --out FILE.json|.csv for one decision in full."},
     {"corpus", gb_cmd_corpus, "write train/validation corpora from a grammar (data/grammars)", "glassbox corpus --grammar FILE [--task lm|translate|sentiment|all] [--start RULE]\n                [--count N] [--seed S] [--valid X] [--out DIR] [--stats] [--sample N]\nFiles: lm train.txt valid.txt; translate train.fr-en.tsv valid.fr-en.tsv (fr<TAB>en);\nsentiment train.sentiment.tsv valid.sentiment.tsv (label<TAB>en). See docs/corpus.md."},
     {"tokenize", gb_cmd_tokenize, "show how text becomes token ids, step by step",
      "usage: glassbox tokenize --tokenizer T [--steps] [--format ids|json] (TEXT | -)\n\n"
