@@ -5,8 +5,14 @@
 
 static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: keep sorted by how often people use them. */
+    {"trace", gb_cmd_trace, "run a model once and write the whole recording (.safetensors or .json)",
+     "glassbox trace --model M (--ids 1,2,3 | --prompt TEXT) [--target-ids 1,2,3]\n"
+     "               --out FILE.safetensors|FILE.json [--hooks PATTERN]\n\n"
+     "Records every tensor named in docs/recording.md (or those PATTERN selects, e.g.\n"
+     "'blocks.*.attn.hook_pattern,logits'). Attention patterns are [heads, query, key]."},
     {"bench", gb_cmd_bench, "measure speed against baselines in the same run (table, --json)",
      "glassbox bench [--only AREA] [--quick] [--threads N] [--json FILE] [--data FIXTURES_DIR]"},
+    {"corpus", gb_cmd_corpus, "write train/validation corpora from a grammar (data/grammars)", "glassbox corpus --grammar FILE [--task lm|translate|sentiment|all] [--start RULE]\n                [--count N] [--seed S] [--valid X] [--out DIR] [--stats] [--sample N]\nFiles: lm train.txt valid.txt; translate train.fr-en.tsv valid.fr-en.tsv (fr<TAB>en);\nsentiment train.sentiment.tsv valid.sentiment.tsv (label<TAB>en). See docs/corpus.md."},
     {NULL, NULL, NULL, NULL},
 };
 

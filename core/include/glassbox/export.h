@@ -162,6 +162,12 @@ char *gb_tsv_metadata_path(const char *vectors_path);
  * new file is removed again. */
 gb_status gb_projector_write(const char *vectors_path, const gb_embed_export *e, gb_error *err);
 
+/* ---- whole recordings ---- */
+/* Every tensor of a trace, by the extension: .safetensors (TransformerLens
+ * names, metadata as given) or .json (schema "glassbox.trace", nested lists,
+ * -inf as null). docs/exports.md describes both. */
+gb_status gb_trace_save(const char *path, const gb_trace *tr, const gb_kv *meta, int n_meta, gb_error *err);
+
 #ifdef __cplusplus
 }
 #endif
