@@ -118,6 +118,28 @@ static void test_trace_bad_input(void **state) {
     free(out), free(err);
 }
 
+/* Every stored malformed model: exit 2, one line naming the file, no output. */
+static void test_trace_malformed_models(void **state) {
+    (void)state;
+    const char *files[] = {"truncated.safetensors", "header_too_long.safetensors", "offsets_outside.safetensors",
+                           "unknown_dtype.safetensors", "shape_mismatch.safetensors", "nan_weight.safetensors",
+                           "bad_json_header.safetensors", "llama2c_bad_header.bin", "llama2c_wrong_size.bin"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "malformed/%s", files[i]);
+        const char *out_path = gbt_tmp("malformed-out.safetensors");
+        char *out, *err;
+        const char *args[] = {"trace", "--model", gbt_fixture(rel), "--ids", "1,2", "--out", out_path, NULL};
+        int rc = run(&out, &err, args);
+        printf("  %-30s exit %d: %s", files[i], rc, err);
+        assert_int_equal(rc, 2);
+        assert_non_null(strstr(err, files[i]));
+        assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+        assert_int_equal(access(out_path, F_OK), -1);
+        free(out), free(err);
+    }
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -126,6 +148,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_trace_safetensors),
         cmocka_unit_test(test_trace_json_hooks),
         cmocka_unit_test(test_trace_bad_input),
+        cmocka_unit_test(test_trace_malformed_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

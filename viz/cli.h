@@ -59,5 +59,8 @@ gb_status gb_cli_parse_ids(const char *flag, const char *s, int **ids, int *n, g
 int gb_cmd_trace(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);
 int gb_cmd_corpus(int argc, char **argv);
+int gb_cmd_render(int argc, char **argv);
+int gb_cmd_view(int argc, char **argv);
+int gb_cmd_tokenize(int argc, char **argv);
 
 #endif
