@@ -426,6 +426,70 @@ static void test_encdec_attention(void **state) {
     free(p);
 }
 
+/* Save a random decoder whose vocabulary matches tok, naming tok_ref as its tokenizer. */
+static void save_model_for(const char *path, int vocab, const char *tok_ref) {
+    gb_config c;
+    gb_config_defaults(&c, GB_ARCH_DECODER);
+    c.vocab_size = vocab, c.d_model = 8, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 2, c.d_head = 4;
+    c.d_ff = 16, c.max_seq = 16;
+    gb_model *m;
+    gb_error err = {0};
+    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
+    gb_model_init_random(m, 11, 1.0f);
+    gbt_assert_ok(gb_model_save(m, path, tok_ref, &err), &err);
+    gb_model_free(m);
+}
+
+/* GPT-2 BPE: a word is looked up in its in-sentence form (" king" = Ġking);
+ * a misspelling is refused with its split and the nearest whole tokens. */
+static void test_gpt2_words(void **state) {
+    (void)state;
+    char *tokp = fx("gpt2_bpe");
+    gb_tokenizer *tok;
+    gb_error err = {0};
+    gbt_assert_ok(gb_tokenizer_load(tokp, &tok, &err), &err);
+    const char *model = gbt_tmp("gpt2_random.safetensors");
+    save_model_for(model, gb_tokenizer_vocab_size(tok), tokp);
+    char *e, *out = run(0, &e, (const char *const[]){"neighbors", "--model", model, "king", "-k", "3", NULL});
+    char want[64];
+    snprintf(want, sizeof want, "(id %d)", gb_tokenizer_lookup(tok, "\xc4\xa0king"));
+    printf("  %s", e);
+    assert_non_null(strstr(e, want));
+    free(out), free(e);
+    free(run(2, &e, (const char *const[]){"similarity", "--model", model, "kingg", "queen", NULL}));
+    assert_non_null(strstr(e, "'kingg' is 2 tokens here"));
+    assert_non_null(strstr(e, "\"\xe2\x90\xa3king\"")); /* suggested: ␣king */
+    assert_one_line(e), free(e);
+    gb_tokenizer_free(tok);
+    free(tokp);
+}
+
+/* A word tokenizer: a word outside the vocabulary is unknown, with suggestions. */
+static void test_unknown_word(void **state) {
+    (void)state;
+    const char *corpus = "the cat sat on the mat . the dog sat on the log .";
+    gb_vocab_opts o;
+    gb_vocab_opts_default(&o);
+    gb_tokenizer *tok;
+    gb_error err = {0};
+    gbt_assert_ok(gb_tokenizer_build(GB_TOK_WORD, corpus, strlen(corpus), &o, &tok, &err), &err);
+    const char *tp = gbt_tmp("words.json"), *model = gbt_tmp("words.safetensors");
+    gbt_assert_ok(gb_tokenizer_save(tok, tp, &err), &err);
+    save_model_for(model, gb_tokenizer_vocab_size(tok), tp);
+    char *e;
+    free(run(2, &e, (const char *const[]){"neighbors", "--model", model, "--tokenizer", tp, "cot", NULL}));
+    assert_non_null(strstr(e, "'cot' is not in the vocabulary"));
+    assert_non_null(strstr(e, "\"cat\""));
+    assert_one_line(e), free(e);
+    char *out = run(0, NULL, (const char *const[]){"neighbors", "--model", model, "--tokenizer", tp, "dog", "-k",
+                                                   "2", NULL});
+    int lines = 0;
+    for (char *p = out; *p; p++) lines += *p == '\n';
+    assert_int_equal(lines, 2);
+    free(out);
+    gb_tokenizer_free(tok);
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -441,6 +505,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_word_split_and_suggestions),
         cmocka_unit_test(test_existing_file_survives_failure),
         cmocka_unit_test(test_encdec_attention),
+        cmocka_unit_test(test_gpt2_words),
+        cmocka_unit_test(test_unknown_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
