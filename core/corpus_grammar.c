@@ -451,7 +451,6 @@ static gb_status parse_alt_tokens(parser *p, gb_galt *a, const token *tk, int n_
             if (add_ref(p, a, o, n0, t)) return GB_ERR_INPUT;
             continue;
         }
-        gb_gitem it = {0};
         gb_gitem it = {ITEM_WORD, -1};
         gb_status st;
         if (t->kind == TK_SWITCH) {
