@@ -176,56 +176,76 @@ static gb_status check_layer_head(const gb_model *m, const exp_args *a, gb_error
     return GB_OK;
 }
 
-static gb_status export_attention(const gb_words *w, const exp_args *a, gb_error *err) {
-    const gb_model *m = w->m;
-    const gb_config *c = &m->cfg;
-    int encdec = c->arch == GB_ARCH_ENCDEC;
-    if (!a->prompt && !a->ids) return gb_fail(err, GB_ERR_INPUT, "export attention: --prompt TEXT or --ids is required");
-    gb_status st = check_layer_head(m, a, err);
-    seq src = {0}, tgt = {0};
-    if (!st) st = make_seq(w, a->prompt, a->ids, "--prompt", &src, err);
-    if (!st && encdec) {
-        if (a->target || a->target_ids) st = make_seq(w, a->target, a->target_ids, "--target", &tgt, err);
-        else if (w->tok && gb_tokenizer_special(w->tok, GB_SPECIAL_BOS) >= 0) {
-            char bos[16];
-            snprintf(bos, sizeof bos, "%d", gb_tokenizer_special(w->tok, GB_SPECIAL_BOS));
-            st = make_seq(w, NULL, bos, "BOS", &tgt, err);
-        } else st = gb_fail(err, GB_ERR_INPUT, "export attention: an encoder-decoder model needs --target TEXT or --target-ids");
-    }
-    gb_trace *tr = NULL;
-    if (!st) st = run_model(w, &src, encdec ? &tgt : NULL, &tr, "*hook_pattern", err);
-    attn_job *j = st ? NULL : calloc(1, sizeof *j);
-    if (!st && j) j->maps = calloc((size_t)(3 * GB_MAX_LAYERS) * (size_t)c->n_heads, sizeof *j->maps);
-    if (!st && (!j || !j->maps)) st = gb_fail(err, GB_ERR_INTERNAL, "out of memory");
-    int nm = 0;
-    for (int l = 0; !st && encdec && l < c->n_enc_layers; l++)
+/* The decoder input of an encoder-decoder: --target, --target-ids, or BOS. */
+static gb_status make_target(const gb_words *w, const exp_args *a, seq *tgt, gb_error *err) {
+    if (a->target || a->target_ids) return make_seq(w, a->target, a->target_ids, "--target", tgt, err);
+    int bos = w->tok ? gb_tokenizer_special(w->tok, GB_SPECIAL_BOS) : -1;
+    if (bos < 0)
+        return gb_fail(err, GB_ERR_INPUT, "export attention: an encoder-decoder model needs --target TEXT or --target-ids");
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", bos);
+    return make_seq(w, NULL, ids, "BOS", tgt, err);
+}
+
+/* The selected maps in a fixed order: encoder layers, then each decoder layer's
+ * self-attention and cross-attention; heads in order within a module. */
+static void collect_maps(attn_job *j, const gb_trace *tr, const gb_config *c, const exp_args *a, const seq *src,
+                         const seq *tgt) {
+    int encdec = c->arch == GB_ARCH_ENCDEC, nm = 0;
+    for (int l = 0; encdec && l < c->n_enc_layers; l++)
         if (a->layer < 0 || a->layer == l) {
             snprintf(j->names[nm], 64, "encoder.blocks.%d.attn", l);
-            add_module(j, tr, j->names[nm++], l, a->head, &src, &src);
+            add_module(j, tr, j->names[nm++], l, a->head, src, src);
         }
-    const seq *dq = encdec ? &tgt : &src;
-    for (int l = 0; !st && l < c->n_layers; l++)
+    const seq *dq = encdec ? tgt : src;
+    for (int l = 0; l < c->n_layers; l++)
         if (a->layer < 0 || a->layer == l) {
             snprintf(j->names[nm], 64, "blocks.%d.attn", l);
             add_module(j, tr, j->names[nm++], l, a->head, dq, dq);
             if (encdec) {
                 snprintf(j->names[nm], 64, "blocks.%d.cross_attn", l);
-                add_module(j, tr, j->names[nm++], l, a->head, &tgt, &src);
+                add_module(j, tr, j->names[nm++], l, a->head, tgt, src);
             }
         }
+}
+
+/* Write the maps; NPY keeps the [layer, head] structure of a decoder's maps. */
+static gb_status write_maps(const gb_words *w, const exp_args *a, const attn_job *j, const seq *src,
+                            gb_error *err) {
+    const gb_config *c = &w->m->cfg;
+    int encdec = c->arch == GB_ARCH_ENCDEC;
+    char *ids = json_ids(src);
+    gb_kv meta[3] = {{"model", w->m->source ? w->m->source : "(model)"},
+                     {"prompt", a->prompt ? a->prompt : a->ids}, {"token_ids", ids ? ids : "[]"}};
+    gb_attn_export ex = {.maps = j->maps, .n_maps = j->n, .meta = meta, .n_meta = 3};
+    if (!encdec && a->layer < 0 && a->head < 0)
+        ex.lead_ndim = 2, ex.lead_shape[0] = c->n_layers, ex.lead_shape[1] = c->n_heads;
+    else if (!encdec && (a->layer < 0) != (a->head < 0))
+        ex.lead_ndim = 1, ex.lead_shape[0] = j->n;
+    gb_status st = gb_export_attention(a->out, &ex, err);
+    if (!st)
+        fprintf(stderr, "wrote %d attention map%s of %d tokens to %s\n", j->n, j->n == 1 ? "" : "s", src->n, a->out);
+    free(ids);
+    return st;
+}
+
+static gb_status export_attention(const gb_words *w, const exp_args *a, gb_error *err) {
+    const gb_config *c = &w->m->cfg;
+    int encdec = c->arch == GB_ARCH_ENCDEC;
+    if (!a->prompt && !a->ids)
+        return gb_fail(err, GB_ERR_INPUT, "export attention: --prompt TEXT or --ids is required");
+    gb_status st = check_layer_head(w->m, a, err);
+    seq src = {0}, tgt = {0};
+    if (!st) st = make_seq(w, a->prompt, a->ids, "--prompt", &src, err);
+    if (!st && encdec) st = make_target(w, a, &tgt, err);
+    gb_trace *tr = NULL;
+    if (!st) st = run_model(w, &src, encdec ? &tgt : NULL, &tr, "*hook_pattern", err);
+    attn_job *j = st ? NULL : calloc(1, sizeof *j);
+    if (!st && j) j->maps = calloc((size_t)(3 * GB_MAX_LAYERS) * (size_t)c->n_heads, sizeof *j->maps);
+    if (!st && (!j || !j->maps)) st = gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    if (!st) collect_maps(j, tr, c, a, &src, &tgt);
     if (!st && j->n == 0) st = gb_fail(err, GB_ERR_INTERNAL, "export attention: nothing was recorded");
-    if (!st) {
-        char *ids = json_ids(&src);
-        gb_kv meta[3] = {{"model", m->source ? m->source : "(model)"},
-                         {"prompt", a->prompt ? a->prompt : a->ids}, {"token_ids", ids ? ids : "[]"}};
-        gb_attn_export ex = {.maps = j->maps, .n_maps = j->n, .meta = meta, .n_meta = 3};
-        if (!encdec && a->layer < 0 && a->head < 0) ex.lead_ndim = 2, ex.lead_shape[0] = c->n_layers, ex.lead_shape[1] = c->n_heads;
-        else if (!encdec && (a->layer < 0) != (a->head < 0)) ex.lead_ndim = 1, ex.lead_shape[0] = j->n;
-        st = gb_export_attention(a->out, &ex, err);
-        if (!st) fprintf(stderr, "wrote %d attention map%s of %d tokens to %s\n", j->n, j->n == 1 ? "" : "s",
-                         src.n, a->out);
-        free(ids);
-    }
+    if (!st) st = write_maps(w, a, j, &src, err);
     if (j) free(j->maps);
     free(j);
     gb_trace_free(tr);
