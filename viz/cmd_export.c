@@ -236,7 +236,7 @@ static gb_status export_attention(const gb_words *w, const exp_args *a, gb_error
         return gb_fail(err, GB_ERR_INPUT, "export attention: --prompt TEXT or --ids is required");
     gb_status st = check_layer_head(w->m, a, err);
     seq src = {0}, tgt = {0};
-    if (!st) st = make_seq(w, a->prompt, a->ids, "--prompt", &src, err);
+    if (!st) st = make_seq(w, a->prompt, a->ids, a->ids ? "--ids" : "--prompt", &src, err);
     if (!st && encdec) st = make_target(w, a, &tgt, err);
     gb_trace *tr = NULL;
     if (!st) st = run_model(w, &src, encdec ? &tgt : NULL, &tr, "*hook_pattern", err);
@@ -320,7 +320,7 @@ static gb_status export_embeddings(const gb_words *w, const exp_args *a, gb_erro
     table t = {0};
     gb_status st = GB_OK;
     if (with_prompt) {
-        st = make_seq(w, a->prompt, a->ids, "--prompt", &s, err);
+        st = make_seq(w, a->prompt, a->ids, a->ids ? "--ids" : "--prompt", &s, err);
         if (!st) st = prompt_vectors(w, a, &s, &t, err);
     } else {
         t.rows = m->w.embed, t.n = m->cfg.vocab_size, t.d = m->cfg.d_model;
@@ -387,7 +387,8 @@ int gb_cmd_export(int argc, char **argv) {
     gb_error err = {0};
     const char *what = argc > 1 ? argv[1] : "";
     if (strcmp(what, "attention") && strcmp(what, "embeddings") && strcmp(what, "positions")) {
-        gb_fail(&err, GB_ERR_INPUT, "export: '%s' is not attention, embeddings or positions", what);
+        if (!*what) gb_fail(&err, GB_ERR_INPUT, "export: say what to export: attention, embeddings or positions");
+        else gb_fail(&err, GB_ERR_INPUT, "export: '%s' is not attention, embeddings or positions", what);
         return gb_cli_error(&err);
     }
     char cmd[32];
