@@ -99,7 +99,7 @@ static gb_status make_seq(const gb_words *w, const char *text, const char *ids, 
     if (ids) st = parse_ids(w, ids, s, err);
     else if (!w->tok) st = gb_fail(err, GB_ERR_INPUT, "%s: the model names no tokenizer; give --tokenizer T or --ids", what);
     else st = gb_tokenizer_encode(w->tok, text, strlen(text), true, &s->ids, &s->n, NULL, err);
-    if (!st && s->n == 0) st = gb_fail(err, GB_ERR_INPUT, "%s: the text gives no tokens", what);
+    if (!st && s->n == 0) st = gb_fail(err, GB_ERR_INPUT, "%s: %s", what, ids ? "no ids given" : "the text gives no tokens");
     if (!st && s->n > w->m->cfg.max_seq)
         st = gb_fail(err, GB_ERR_INPUT, "%s: %d tokens, more than the model's context of %d", what, s->n,
                      w->m->cfg.max_seq);
