@@ -40,6 +40,10 @@ static const gb_command COMMANDS[] = {
      "  TEXT            the text; - reads it from standard input, byte for byte\n\n"
      "llama2.c adds BOS and a leading space as run.c does; GPT-2 adds nothing."},
     {"corpus", gb_cmd_corpus, "write train/validation corpora from a grammar (data/grammars)", "glassbox corpus --grammar FILE [--task lm|translate|sentiment|all] [--start RULE]\n                [--count N] [--seed S] [--valid X] [--out DIR] [--stats] [--sample N] [--next TEXT]\nFiles: lm train.txt valid.txt; translate train.fr-en.tsv valid.fr-en.tsv (fr<TAB>en);\nsentiment train.sentiment.tsv valid.sentiment.tsv (label<TAB>en). See docs/corpus.md."},
+    {"export", gb_cmd_export, "write attention, embeddings or positions to .npy/.safetensors/.csv/.json/.tsv", "glassbox export attention --model M (--prompt TEXT | --ids 1,2,3) [--target TEXT | --target-ids 1,2] [--layer L] [--head H] --out FILE\nglassbox export embeddings --model M [--tokenizer T] [--prompt TEXT | --ids ...] [--layer L] [--project pca3] --out FILE\nglassbox export positions --model M [--length N] --out FILE\nThe format follows the extension of --out (docs/exports.md)."},
+    {"neighbors", gb_cmd_neighbors, "the nearest tokens to a word in the embedding table", "glassbox neighbors --model M [--tokenizer T] [--metric cosine|euclidean] [-k N] (WORD | --id N)\nPrints id<TAB>token<TAB>score, nearest first."},
+    {"similarity", gb_cmd_similarity, "cosine, angle in degrees and distance between two words", "glassbox similarity --model M [--tokenizer T] [--ids] A B"},
+    {"analogy", gb_cmd_analogy, "A - B + C: the tokens nearest to the analogy vector", "glassbox analogy --model M [--tokenizer T] [--metric cosine|euclidean] [-k N] [--ids] A B C\nking man woman -> queen: A is to B as ? is to C."},
     {NULL, NULL, NULL, NULL},
 };
 
