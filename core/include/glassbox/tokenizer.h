@@ -241,8 +241,9 @@ void gb_bpe_train_report_free(gb_bpe_train_report *r);
 
 /* Byte-level BPE training, GPT-2 style: the corpus is split with GPT-2's
  * pattern, every distinct chunk starts as bytes, and the most frequent adjacent
- * pair (ties: the pair whose two token strings come first in byte order) is
- * merged everywhere, until vocab_size or no pair reaches min_frequency. The
+ * pair (ties: the smaller left id, then the smaller right id, i.e. the older
+ * tokens) is merged everywhere, until vocab_size or no pair reaches
+ * min_frequency. Ids 0..255 are the bytes in encoder.json's order. The
  * result is a GB_TOK_GPT2 tokenizer; save it with gb_tokenizer_save. report may
  * be NULL. */
 gb_status gb_tokenizer_train_bpe(const char *corpus, size_t len, const gb_bpe_train_opts *o,
