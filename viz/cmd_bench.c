@@ -122,6 +122,7 @@ typedef struct bench_area {
 
 static const bench_area AREAS[] = {
     {"core", gb_bench_core},
+    {"tokenizer", gb_bench_tokenizer},
     {"analysis", gb_bench_analysis},
     {"viz", gb_bench_viz},
     {NULL, NULL},
