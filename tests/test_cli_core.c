@@ -115,7 +115,7 @@ static void test_export_distribution_cli(void **state) {
                           "--top-k", "5", "--seed", "3", "--out", path, NULL};
     assert_int_equal(run(&out, &err, args), 0);
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
+    json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je); /* token_texts holds the <0x00> byte token */
     assert_non_null(root);
     const char *lists[] = {"logits", "probs_t1", "probs_tempered", "probs_final"};
     for (int i = 0; i < 4; i++) assert_int_equal(json_array_size(json_object_get(root, lists[i])), 512);
