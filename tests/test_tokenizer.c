@@ -290,7 +290,8 @@ static void test_llama_invalid_utf8_byte_fallback(void **state) {
 }
 
 /* Found by fuzz_bpe_encode: empty text without BOS left an empty merge heap
- * that heap building still read (v[0] of nothing). Both kinds, with a record. */
+ * that heap building still read (v[0] of nothing), and replaying its chunk
+ * offset a NULL symbol array. Both kinds, with a record. */
 static void test_empty_text_no_special(void **state) {
     (void)state;
     const char *paths[2] = {gbt_fixture("gpt2_bpe"), gbt_fixture("llama2c_stories260K/tok512.bin")};
@@ -302,6 +303,8 @@ static void test_empty_text_no_special(void **state) {
         gbt_assert_ok(gb_tokenizer_encode(t, "", 0, false, &ids, &n, rec, &err), &err);
         assert_int_equal(n, 0);
         assert_int_equal(rec->n_tokens, 0);
+        gb_tok_symbol sym[4]; /* and replaying its (empty) chunks, which once read through NULL */
+        for (int c = 0; c < rec->n_chunks; c++) assert_int_equal(gb_tok_record_replay(rec, c, 0, sym, 4), 0);
         free(ids);
         gb_tok_record_free(rec);
         gb_tokenizer_free(t);
