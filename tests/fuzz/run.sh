@@ -7,8 +7,9 @@
 #   tests/fuzz/run.sh --long SECONDS [TARGET...]  a campaign: new inputs are
 #        kept in build-fuzz/fuzz-corpus/<target>/ and reused by the next one.
 #
-# Every run is single-process (-jobs=1 -workers=1 is the default of a plain
-# run) with -rss_limit_mb=2048 -timeout=10. Crashes, leaks, timeouts and OOMs
+# Each target runs single-process (a plain run: no -jobs/-workers) with
+# -rss_limit_mb=2048 -timeout=10; CI mode runs two targets side by side
+# (GB_FUZZ_JOBS=1 for one at a time), --long one at a time. Crashes, leaks, timeouts and OOMs
 # leave an artifact in build-fuzz/fuzz-artifacts/ and make the script exit 1.
 # Prints one line per target: executions, corpus size, result.
 set -u
@@ -47,34 +48,52 @@ dict_for() {
     esac
 }
 
-FAIL=0
-for t in $TARGETS; do
+# One target: seeds once, then SECS of fuzzing. Writes its summary line to
+# $SCRATCH/<t>.res and 0/1 to $SCRATCH/<t>.rc.
+run_target() {
+    t=$1
     exe="$BUILD/tests/fuzz/fuzz_$t"
     seeds="tests/fuzz/corpus/$t"
+    res="$SCRATCH/$t.res"
+    echo 1 >"$SCRATCH/$t.rc"
     if [ ! -x "$exe" ] || [ ! -d "$seeds" ]; then
-        echo "fuzz_$t: no executable or no corpus ($seeds)"; FAIL=1; continue
+        echo "fuzz_$t: no executable or no corpus ($seeds)" >"$res"; return
     fi
     log="$BUILD/fuzz-$t.log"
     opts="-rss_limit_mb=2048 -timeout=10 -artifact_prefix=$ART/$t- -print_final_stats=1"
     d=$(dict_for "$t"); [ -n "$d" ] && opts="$opts -dict=$d"
     # 1. regression: every seed once
     if ! "$exe" $opts -runs=0 "$seeds" >"$log" 2>&1; then
-        echo "fuzz_$t: FAILED on the seed corpus (see $log)"; tail -30 "$log"; FAIL=1; continue
+        { echo "fuzz_$t: FAILED on the seed corpus (see $log)"; grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -20; } >"$res"
+        return
     fi
     # 2. time-boxed fuzzing
     if [ $LONG = 1 ]; then work="$BUILD/fuzz-corpus/$t"; else work="$SCRATCH/corpus-$t"; fi
     mkdir -p "$work"
-    if [ "$SECS" -gt 0 ]; then
-        if "$exe" $opts -max_total_time="$SECS" "$work" "$seeds" >"$log" 2>&1; then res=ok; else res=FAILED; FAIL=1; fi
-    else
-        res=ok
-    fi
+    rc=0
+    if [ "$SECS" -gt 0 ]; then "$exe" $opts -max_total_time="$SECS" "$work" "$seeds" >"$log" 2>&1 || rc=1; fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-    n=$(ls "$work" | wc -l)
     printf 'fuzz_%-14s %10s executions in %ss  %s  corpus %s seeds + %s new  %s\n' "$t" "${execs:-0}" "$SECS" \
-        "${cov:-cov: ?}" "$(ls "$seeds" | wc -l)" "$n" "$res"
-    if [ "$res" != ok ]; then grep -E 'ERROR|SUMMARY|Test unit written|==[0-9]+==' "$log" | head -20; fi
+        "${cov:-cov: ?}" "$(ls "$seeds" | wc -l)" "$(ls "$work" | wc -l)" "$([ $rc = 0 ] && echo ok || echo FAILED)" >"$res"
+    if [ $rc != 0 ]; then grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -20 >>"$res"; fi
+    echo $rc >"$SCRATCH/$t.rc"
+}
+
+# CI runs two targets at a time (two cores); campaigns one (-jobs=1 -workers=1).
+JOBS=${GB_FUZZ_JOBS:-2}
+[ $LONG = 1 ] && JOBS=${GB_FUZZ_JOBS:-1}
+n=0
+for t in $TARGETS; do
+    run_target "$t" &
+    n=$((n + 1))
+    if [ $n -ge "$JOBS" ]; then wait; n=0; fi
+done
+wait
+FAIL=0
+for t in $TARGETS; do
+    cat "$SCRATCH/$t.res"
+    [ "$(cat "$SCRATCH/$t.rc")" = 0 ] || FAIL=1
 done
 [ $FAIL = 0 ] && echo "fuzz: all targets clean" || echo "fuzz: FAILURES (artifacts in $ART)"
 exit $FAIL
