@@ -1,0 +1,125 @@
+/* glassbox/train.h - training the three families with our own backward pass.
+ *
+ * llm.c style: a gb_trainer owns, for one model, a gradient buffer and two
+ * AdamW moment buffers carved exactly like the parameters (gb_model_layout +
+ * gb_weights_bind), and ONE allocation of activations for a batch [B, T]
+ * carved by a size table. The training forward computes the same function as
+ * gb_forward_decoder / gb_forward_encoder (tests/test_train_grad.c checks the
+ * logits agree) but keeps what the backward pass needs.
+ *
+ *     gb_trainer *tr;
+ *     gb_trainer_new(model, 16, 64, 0, &tr, &err);        // B <= 16, T <= 64
+ *     gb_batch b = {.B = 16, .T = 64, .tokens = x, .targets = y};
+ *     gb_optim o; gb_optim_defaults(&o, 1000);              // AdamW, warm-up, cosine
+ *     for (step...) {
+ *         gb_train_grad(tr, &b, &loss, &err);                // forward + backward
+ *         gb_train_step(tr, &o, &gnorm);                     // clip, AdamW, step++
+ *     }
+ *
+ * Tasks by family:
+ *   GB_ARCH_DECODER  next-token cross-entropy: tokens [B,T] -> targets [B,T]
+ *   GB_ARCH_ENCDEC   src [B,Ts] (lengths src_lens) through the encoder; decoder
+ *                    inputs tokens [B,T] -> targets [B,T] (teacher forcing)
+ *   GB_ARCH_ENCODER  tokens [B,T] (lengths lens; keys past a row's length are
+ *                    masked) -> labels [B] read from the first (CLS) token
+ * The loss is the mean over target tokens (or rows) that are not GB_IGNORE.
+ *
+ * Supported for training: LayerNorm (pre- or post-norm), sinusoidal, learned or
+ * no positions, ReLU / GELU / GELU-tanh MLPs, n_kv_heads == n_heads, tied or
+ * separate output head. Other configs are refused by gb_trainer_new with a
+ * message (RMSNorm, RoPE and SwiGLU models can be run, not trained here).
+ *
+ * Determinism: everything runs on one thread in a fixed order (BLAS may use
+ * several threads; OpenBLAS sgemm splits output blocks, never the reduction),
+ * so a seed and a command give the same weights bit for bit.
+ */
+#ifndef GLASSBOX_TRAIN_H
+#define GLASSBOX_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "glassbox/error.h"
+#include "glassbox/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GB_IGNORE (-1) /* a target (or label) that contributes no loss: padding */
+
+typedef struct gb_batch {
+    int B, T;             /* rows, and tokens per row of the output stack */
+    const int *tokens;    /* [B, T] input ids (decoder inputs, or encoder-only inputs) */
+    const int *targets;   /* [B, T] next-token targets or GB_IGNORE (decoder families) */
+    const int *lens;      /* [B] ENCODER: real length of each row (NULL: all T) */
+    const int *labels;    /* [B] ENCODER: class of each row or GB_IGNORE */
+    int Ts;               /* ENCDEC: source tokens per row */
+    const int *src;       /* [B, Ts] ENCDEC source ids */
+    const int *src_lens;  /* [B] ENCDEC: real source lengths (NULL: all Ts) */
+} gb_batch;
+
+typedef struct gb_trainer gb_trainer;
+
+/* A trainer for model m (borrowed: the trainer updates m->params in place) and
+ * batches of at most max_B rows of max_T tokens (max_Ts source tokens, ENCDEC). */
+gb_status gb_trainer_new(gb_model *m, int max_B, int max_T, int max_Ts, gb_trainer **out,
+                         gb_error *err);
+void gb_trainer_free(gb_trainer *t);
+
+/* Forward only: the mean loss of a batch (no gradients). */
+gb_status gb_train_loss(gb_trainer *t, const gb_batch *b, double *loss, gb_error *err);
+/* Forward and backward: gradients of the mean loss replace the gradient buffer. */
+gb_status gb_train_grad(gb_trainer *t, const gb_batch *b, double *loss, gb_error *err);
+
+/* After a forward: logits [B*T, V] of the output stack (decoder families) or the
+ * class logits [B, C] (ENCODER), and the number of target tokens counted. */
+const float *gb_trainer_logits(const gb_trainer *t, int *rows, int *cols);
+int gb_trainer_n_targets(const gb_trainer *t);
+/* Gradient buffer, carved like m->params (same table, same offsets). */
+float *gb_trainer_grads(gb_trainer *t);
+size_t gb_trainer_n_params(const gb_trainer *t);
+/* Activation buffer introspection: count of carved tensors and total floats. */
+size_t gb_trainer_activation_floats(const gb_trainer *t);
+
+/* ---- optimiser: AdamW, linear warm-up then cosine decay, global-norm clipping ---- */
+typedef struct gb_optim {
+    float lr;           /* peak learning rate */
+    float min_lr_frac;  /* cosine decays to lr * min_lr_frac at total_steps */
+    int warmup;         /* steps of linear warm-up from lr/warmup to lr */
+    int total_steps;
+    float beta1, beta2, eps;
+    float weight_decay; /* decoupled; applied to 2-D weight matrices except the
+                           token and position embeddings (no decay on norms,
+                           biases, embeddings: the tied embedding is also the
+                           output head, and decaying it shrinks rare words) */
+    float clip;         /* clip the global gradient norm to this (0: off) */
+} gb_optim;
+
+void gb_optim_defaults(gb_optim *o, int total_steps);
+gb_status gb_optim_validate(const gb_optim *o, gb_error *err);
+/* Learning rate used at step (0-based). */
+float gb_optim_lr(const gb_optim *o, long step);
+/* Clip, update the parameters with AdamW, advance the step. *grad_norm (may be
+ * NULL) receives the norm before clipping. */
+void gb_train_step(gb_trainer *t, const gb_optim *o, float *grad_norm);
+long gb_trainer_step_count(const gb_trainer *t);
+
+/* ---- the trainer's own random generator (shuffling, batches) ---- */
+uint64_t gb_trainer_rand(gb_trainer *t);         /* next 64 random bits */
+uint64_t gb_trainer_rng_state(const gb_trainer *t);
+void gb_trainer_seed(gb_trainer *t, uint64_t seed);
+
+/* ---- checkpoints: a safetensors file with the parameters, the AdamW moments,
+ * and metadata {step, rng, config, user metadata}; written atomically. ---- */
+gb_status gb_checkpoint_save(const gb_trainer *t, const char *path, const char *user_meta,
+                             gb_error *err);
+/* Restore parameters, moments, step and rng into a trainer whose model has the
+ * same config. *user_meta (may be NULL) receives a malloc'd copy of the user
+ * metadata string stored with the checkpoint. */
+gb_status gb_checkpoint_load(gb_trainer *t, const char *path, char **user_meta, gb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
