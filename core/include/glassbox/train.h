@@ -119,6 +119,42 @@ gb_status gb_checkpoint_save(const gb_trainer *t, const char *path, const char *
  * metadata string stored with the checkpoint. */
 gb_status gb_checkpoint_load(gb_trainer *t, const char *path, char **user_meta, gb_error *err);
 
+/* ---- data: an id stream (LM) or examples (translate, classify) and batches ---- */
+typedef enum gb_task { GB_TASK_LM = 0, GB_TASK_TRANSLATE = 1, GB_TASK_CLASSIFY = 2 } gb_task;
+
+typedef struct gb_train_data {
+    gb_task task;
+    int *stream;        /* LM: [n_stream] ids, sentences joined as the tokenizer gives them */
+    size_t n_stream, cap_stream;
+    int n_ex, cap_ex;   /* TRANSLATE / CLASSIFY examples */
+    int **src, *src_len;/* TRANSLATE: source ids; CLASSIFY: the input ids (CLS first) */
+    int **tgt, *tgt_len;/* TRANSLATE: target ids with BOS first and EOS last */
+    int *label;         /* CLASSIFY: class index */
+    int max_src, max_tgt; /* longest source / target seen */
+} gb_train_data;
+
+void gb_train_data_init(gb_train_data *d, gb_task task);
+void gb_train_data_free(gb_train_data *d);
+gb_status gb_train_data_append(gb_train_data *d, const int *ids, size_t n, gb_error *err); /* LM */
+/* TRANSLATE: src, tgt; CLASSIFY: src = input, label (tgt unused). Copies. */
+gb_status gb_train_data_add(gb_train_data *d, const int *src, int n_src, const int *tgt, int n_tgt, int label,
+                            gb_error *err);
+
+/* Batch buffers for at most B rows of T (and Ts source) tokens. */
+typedef struct gb_batcher {
+    int max_B, T, Ts;
+    int *tokens, *targets, *lens, *labels, *src, *src_lens;
+    gb_batch b;         /* filled by the functions below */
+} gb_batcher;
+gb_status gb_batcher_init(gb_batcher *bt, int max_B, int T, int Ts, gb_error *err);
+void gb_batcher_free(gb_batcher *bt);
+/* A random training batch of B rows drawn with the trainer's generator:
+ * LM: random windows of T+1 tokens; others: random examples, padded. */
+const gb_batch *gb_batch_random(gb_batcher *bt, const gb_train_data *d, int B, gb_trainer *t);
+/* Deterministic evaluation batches: batch k of the data (LM: consecutive
+ * windows; others: examples k*B..). Returns NULL past the end. */
+const gb_batch *gb_batch_eval(gb_batcher *bt, const gb_train_data *d, int B, int k);
+
 #ifdef __cplusplus
 }
 #endif
