@@ -5,6 +5,8 @@
 
 static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: keep sorted by how often people use them. */
+    {"bench", gb_cmd_bench, "measure speed against baselines in the same run (table, --json)",
+     "glassbox bench [--only AREA] [--quick] [--threads N] [--json FILE] [--data FIXTURES_DIR]"},
     {NULL, NULL, NULL, NULL},
 };
 
