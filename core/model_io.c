@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "glassbox/platform.h"
@@ -238,9 +239,25 @@ char *gb_io_strdup(const char *s) {
     return d;
 }
 
+/* <dir of the running program>/../share/glassbox, so an installed tree can be
+ * moved (or installed with a --prefix other than the configured one). */
+static void exe_relative_data(char *buf, size_t cap) {
+    buf[0] = '\0';
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = '\0';
+    snprintf(buf, cap, "%s/../share/glassbox", exe);
+}
+
 char *gb_find_bundled(const char *relpath) {
-    const char *dirs[3] = {getenv("GLASSBOX_DATA"), GB_BUILD_DATA_DIR, GB_INSTALL_DATA_DIR};
-    for (int i = 0; i < 3; i++) {
+    char rel_dir[4200];
+    exe_relative_data(rel_dir, sizeof rel_dir);
+    const char *dirs[4] = {getenv("GLASSBOX_DATA"), GB_BUILD_DATA_DIR, rel_dir, GB_INSTALL_DATA_DIR};
+    for (int i = 0; i < 4; i++) {
         if (!dirs[i] || !dirs[i][0]) continue;
         char *p = gb_io_path_join(dirs[i], relpath);
         if (p && gb_io_is_file(p)) return p;

@@ -122,6 +122,8 @@ typedef struct bench_area {
 
 static const bench_area AREAS[] = {
     {"core", gb_bench_core},
+    {"analysis", gb_bench_analysis},
+    {"viz", gb_bench_viz},
     {NULL, NULL},
 };
 

@@ -1,0 +1,85 @@
+/* cmd_render.c - `glassbox render VIEW [options] --out FILE.png|.svg|.pdf`:
+ * any view, headless, with the same draw code as the window. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "render.h"
+#include "text.h"
+#include "view.h"
+#include "view_model.h"
+
+typedef struct render_args {
+    gb_view_args view;
+    const char *out, *size;
+    double scale;
+    bool presenter;
+} render_args;
+
+static gb_status parse(int argc, char **argv, render_args *a, const char **name, gb_error *err) {
+    gb_view_args_defaults(&a->view);
+    a->size = "1280x800";
+    a->scale = 1;
+    gb_opt opts[] = {
+        {"--out", "-o", GB_OPT_STR, &a->out, 0, -1, "FILE   .png, .svg or .pdf", false},
+        {"--size", NULL, GB_OPT_STR, &a->size, 0, -1, "WxH   size in pixels (default 1280x800)", false},
+        {"--scale", NULL, GB_OPT_FLOAT, &a->scale, 0.25, 4, "S   pixel density for PNG (2 = HiDPI)", false},
+        {"--presenter", NULL, GB_OPT_FLAG, &a->presenter, 0, -1, "large type, high contrast", false},
+        {"--model", NULL, GB_OPT_STR, &a->view.model, 0, -1, "M   model (bundled name or file)", false},
+        {"--prompt", NULL, GB_OPT_STR, &a->view.prompt, 0, -1, "TEXT   the prompt", false},
+        {"--dim", NULL, GB_OPT_INT, &a->view.dim, 2, 1024, "D   positions: width d (even)", false},
+        {"--length", NULL, GB_OPT_INT, &a->view.length, 2, 1024, "N   positions: how many", false},
+        {"--pair", NULL, GB_OPT_INT, &a->view.pair, 0, 511, "K   positions: first pair drawn as waves", false},
+    };
+    const char *pos[1];
+    int n_pos;
+    gb_status st = gb_parse_opts("render", argc, argv, opts, (int)(sizeof opts / sizeof opts[0]), pos, 1,
+                                 &n_pos, err);
+    if (st) return st;
+    if (n_pos < 1)
+        return gb_fail(err, GB_ERR_INPUT, "render: which view? (one of: %s)", gb_view_names());
+    *name = pos[0];
+    if (!gb_view_find(*name))
+        return gb_fail(err, GB_ERR_INPUT, "render: unknown view '%s' (one of: %s)", *name, gb_view_names());
+    if (!a->out) return gb_fail(err, GB_ERR_INPUT, "render: --out FILE.png|.svg|.pdf is required");
+    if (a->view.dim % 2)
+        return gb_fail(err, GB_ERR_INPUT, "render --dim: %d is odd; sin/cos pairs need an even width", a->view.dim);
+    if (2 * a->view.pair >= a->view.dim)
+        return gb_fail(err, GB_ERR_INPUT, "render --pair: %d is beyond the %d pairs of d = %d",
+                       a->view.pair, a->view.dim / 2, a->view.dim);
+    return GB_OK;
+}
+
+static gb_status run(render_args *a, const char *name, gb_error *err) {
+    int w, h;
+    gb_render_format fmt;
+    if (gb_parse_size(a->size, &w, &h, err) || gb_render_format_of(a->out, &fmt, err)) return err->status;
+    if (gb_render_fonts(err)) return err->status;
+    const gb_view *v = gb_view_find(name);
+    gb_view_model vm;
+    gb_status st = gb_view_model_open(&vm, a->view.model, err);
+    if (st) return st;
+    gb_shared sh = {.theme = gb_theme_get(a->presenter), .presenter = a->presenter,
+                    .interactive = false, .prompt = a->view.prompt};
+    gb_view_model_share(&vm, &sh);
+    void *self = v->create(&a->view, err);
+    if (!self) {
+        gb_view_model_close(&vm);
+        return err->status ? err->status : GB_ERR_INTERNAL;
+    }
+    st = gb_render_write(v, self, &sh, w, h, a->scale, a->out, err);
+    v->destroy(self);
+    gb_view_model_close(&vm);
+    return st;
+}
+
+int gb_cmd_render(int argc, char **argv) {
+    gb_error err = {0};
+    render_args a = {0};
+    const char *name = NULL;
+    gb_status st = parse(argc, argv, &a, &name, &err);
+    if (!st) st = run(&a, name, &err);
+    gb_text_shutdown();
+    return st ? gb_cli_error(&err) : 0;
+}
