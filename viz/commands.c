@@ -5,6 +5,15 @@
 
 static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: keep sorted by how often people use them. */
+    {"tokenize", gb_cmd_tokenize, "show how text becomes token ids, step by step",
+     "usage: glassbox tokenize --tokenizer T [--steps] [--format ids|json] (TEXT | -)\n\n"
+     "  --tokenizer T   a folder or file: tokenizer.bin (llama2.c), encoder.json + vocab.bpe or\n"
+     "                  vocab.json + merges.txt (GPT-2 BPE), or a glassbox char/word .json\n"
+     "  --format ids    the ids the model is fed, space separated on one line (default)\n"
+     "  --format json   the whole record: pieces, starting symbols, every merge, final tokens\n"
+     "  --steps         the merge replay, explained step by step\n"
+     "  TEXT            the text; - reads it from standard input, byte for byte\n\n"
+     "llama2.c adds BOS and a leading space as run.c does; GPT-2 adds nothing."},
     {NULL, NULL, NULL, NULL},
 };
 
