@@ -56,5 +56,6 @@ const gb_command *gb_command_find(const char *name);
 int gb_cmd_trace(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);
 int gb_cmd_tokenize(int argc, char **argv);
+int gb_cmd_corpus(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const gb_command COMMANDS[] = {
      "  --steps         the merge replay, explained step by step\n"
      "  TEXT            the text; - reads it from standard input, byte for byte\n\n"
      "llama2.c adds BOS and a leading space as run.c does; GPT-2 adds nothing."},
+    {"corpus", gb_cmd_corpus, "write train/validation corpora from a grammar (data/grammars)", "glassbox corpus --grammar FILE [--task lm|translate|sentiment|all] [--start RULE]\n                [--count N] [--seed S] [--valid X] [--out DIR] [--stats] [--sample N]\nFiles: lm train.txt valid.txt; translate train.fr-en.tsv valid.fr-en.tsv (fr<TAB>en);\nsentiment train.sentiment.tsv valid.sentiment.tsv (label<TAB>en). See docs/corpus.md."},
     {NULL, NULL, NULL, NULL},
 };
 
