@@ -55,6 +55,8 @@ const gb_command *gb_command_find(const char *name);
 /* Commands (one file each). */
 int gb_cmd_trace(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);
+int gb_cmd_train(int argc, char **argv);
+int gb_cmd_eval(int argc, char **argv);
 int gb_cmd_tokenize(int argc, char **argv);
 int gb_cmd_corpus(int argc, char **argv);
 
