@@ -52,7 +52,7 @@ static gb_status hf_int(json_t *o, const char *path, const char *key, int dflt, 
 static gb_status hf_unsupported(json_t *o, const char *path, gb_error *err) {
     json_t *v = json_object_get(o, "model_type");
     if (v && (!json_is_string(v) || strcmp(json_string_value(v), "gpt2") != 0))
-        return gb_fail(err, GB_ERR_INPUT, "%s: model_type %s is not supported (only gpt2)", path,
+        return gb_fail(err, GB_ERR_INPUT, "%s: model_type %.40s is not supported (only gpt2)", path,
                        json_is_string(v) ? json_string_value(v) : "(not a string)");
     v = json_object_get(o, "scale_attn_weights");
     if (v && !json_is_true(v))
@@ -159,26 +159,27 @@ static void copy_floats(float *dst, const float *src, size_t n) { memcpy(dst, sr
 static gb_status hf_block(hf_reader *h, const gb_config *c, int l, gb_block_w *b, gb_error *err) {
     int d = c->d_model, ff = c->d_ff;
     char nm[GB_MAX_NAME];
+    gb_status st;
 #define GET(suffix, nd, d0, d1, dst) \
     (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), hf_get(h, nm, nd, d0, d1, dst, err))
-    if (GET("ln_1.weight", 1, d, 0, b->ln1_w) || GET("ln_1.bias", 1, d, 0, b->ln1_b) ||
-        GET("ln_2.weight", 1, d, 0, b->ln2_w) || GET("ln_2.bias", 1, d, 0, b->ln2_b) ||
-        GET("attn.c_proj.bias", 1, d, 0, b->attn.bo) || GET("mlp.c_fc.bias", 1, ff, 0, b->fc1_b) ||
-        GET("mlp.c_proj.bias", 1, d, 0, b->fc2_b))
-        return err->status;
-    if (GET("attn.c_attn.weight", 2, d, 3 * d, NULL)) return err->status; /* [in, q|k|v] */
+    if ((st = GET("ln_1.weight", 1, d, 0, b->ln1_w)) || (st = GET("ln_1.bias", 1, d, 0, b->ln1_b)) ||
+        (st = GET("ln_2.weight", 1, d, 0, b->ln2_w)) || (st = GET("ln_2.bias", 1, d, 0, b->ln2_b)) ||
+        (st = GET("attn.c_proj.bias", 1, d, 0, b->attn.bo)) || (st = GET("mlp.c_fc.bias", 1, ff, 0, b->fc1_b)) ||
+        (st = GET("mlp.c_proj.bias", 1, d, 0, b->fc2_b)))
+        return st;
+    if ((st = GET("attn.c_attn.weight", 2, d, 3 * d, NULL))) return st; /* [in, q|k|v] */
     take_columns_t(b->attn.wq, h->buf, d, 3 * d, 0, d);
     take_columns_t(b->attn.wk, h->buf, d, 3 * d, d, d);
     take_columns_t(b->attn.wv, h->buf, d, 3 * d, 2 * d, d);
-    if (GET("attn.c_attn.bias", 1, 3 * d, 0, NULL)) return err->status;
+    if ((st = GET("attn.c_attn.bias", 1, 3 * d, 0, NULL))) return st;
     copy_floats(b->attn.bq, h->buf, (size_t)d);
     copy_floats(b->attn.bk, h->buf + d, (size_t)d);
     copy_floats(b->attn.bv, h->buf + 2 * d, (size_t)d);
-    if (GET("attn.c_proj.weight", 2, d, d, NULL)) return err->status; /* [in, out] */
+    if ((st = GET("attn.c_proj.weight", 2, d, d, NULL))) return st; /* [in, out] */
     take_columns_t(b->attn.wo, h->buf, d, d, 0, d);
-    if (GET("mlp.c_fc.weight", 2, d, ff, NULL)) return err->status;
+    if ((st = GET("mlp.c_fc.weight", 2, d, ff, NULL))) return st;
     take_columns_t(b->fc1_w, h->buf, d, ff, 0, ff);
-    if (GET("mlp.c_proj.weight", 2, ff, d, NULL)) return err->status;
+    if ((st = GET("mlp.c_proj.weight", 2, ff, d, NULL))) return st;
     take_columns_t(b->fc2_w, h->buf, ff, d, 0, d);
 #undef GET
     return GB_OK;

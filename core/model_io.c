@@ -300,7 +300,10 @@ static gb_status load_native(gb_st_file *f, const char *cfg_json, gb_model **out
     }
     gb_model *m = NULL;
     st = gb_model_create(&cfg, &m, err);
-    if (st) return st;
+    if (st) {
+        gb_error_prefix(err, "%s", f->path);
+        return st;
+    }
     st = fill_from_native(m, f, err);
     if (!st) {
         m->tokenizer_ref = resolve_tokenizer(f->path, gb_st_meta_get(f, "glassbox.tokenizer"));
@@ -397,6 +400,8 @@ static gb_status load_spec(const char *spec, gb_model **out, char **bundled, gb_
 
 gb_status gb_model_load(const char *spec, gb_model **out, gb_error *err) {
     *out = NULL;
+    gb_error local = {0};
+    if (!err) err = &local; /* callers may pass NULL; the readers prefix messages */
     char *bundled = NULL;
     gb_status st = load_spec(spec, out, &bundled, err);
     const char *path = bundled ? bundled : spec;

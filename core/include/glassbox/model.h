@@ -170,8 +170,9 @@ gb_status gb_model_check_finite(const gb_model *m, gb_error *err);
  * Face .safetensors file, a Hugging Face folder (config.json + model.safetensors)
  * or a llama2.c .bin checkpoint. Every size is validated against the file. */
 gb_status gb_model_load(const char *spec, gb_model **out, gb_error *err);
-/* Save in the native format (atomic: temporary file + rename). extra_metadata is
- * an optional JSON object whose members are stored as extra __metadata__ keys. */
+/* Save in the native format (atomic: temporary file + rename). tokenizer_ref
+ * (may be NULL) is stored as "glassbox.tokenizer"; other string members of
+ * m->metadata_json are written back as extra __metadata__ keys. */
 gb_status gb_model_save(const gb_model *m, const char *path, const char *tokenizer_ref,
                         gb_error *err);
 
