@@ -187,14 +187,14 @@ static gb_status encode_example(const gb_task_text *t, int i, const gb_tokenizer
 }
 
 gb_status gb_task_text_encode(const gb_task_text *t, const gb_tokenizer *tok, char labels[][GB_MAX_LABEL],
-                              int n_classes, gb_train_data *out, gb_error *err) {
+                              int n_classes, double max_unknown, gb_train_data *out, gb_error *err) {
     gb_train_data_init(out, t->task);
     long n_unk = 0, n_tok = 0;
     gb_status st = GB_OK;
     for (int i = 0; i < t->n && !st; i++)
         st = t->task == GB_TASK_LM ? encode_lm_line(tok, t->a[i], out, &n_unk, &n_tok, err)
                                     : encode_example(t, i, tok, labels, n_classes, out, &n_unk, &n_tok, err);
-    if (!st && n_tok > 0 && (double)n_unk > 0.05 * (double)n_tok)
+    if (!st && max_unknown >= 0 && n_tok > 0 && (double)n_unk > max_unknown * (double)n_tok)
         st = gb_fail(err, GB_ERR_INPUT,
                      "the vocabulary (%d tokens) is too small for the data: %.1f%% of the tokens are unknown",
                      gb_tokenizer_vocab_size(tok), 100.0 * (double)n_unk / (double)n_tok);

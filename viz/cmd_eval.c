@@ -196,7 +196,7 @@ static gb_status run_eval(eval_ctx *c, const char *model, const char *data, gb_e
     st = gb_task_text_read(path, c->task, &c->text, err);
     free(path);
     for (int i = 0; i < c->m->cfg.n_classes; i++) memcpy(c->labels[i], c->m->cfg.class_labels[i], GB_MAX_LABEL);
-    if (!st) st = gb_task_text_encode(&c->text, c->tok, c->labels, c->m->cfg.n_classes, &c->data, err);
+    if (!st) st = gb_task_text_encode(&c->text, c->tok, c->labels, c->m->cfg.n_classes, -1, &c->data, err);
     if (st) return st;
     if (c->task == GB_TASK_LM) return eval_lm(c, err);
     if (c->task == GB_TASK_TRANSLATE) return eval_translate(c, err);

@@ -147,10 +147,10 @@ static gb_status read_data(train_run *r, gb_error *err) {
             st = gb_fail(err, GB_ERR_INPUT, "%s: classification needs 2 to %d distinct labels", r->o.corpus, GB_MAX_CLASSES);
     }
     if (!st) st = build_tokenizer(r, err);
-    if (!st) st = gb_task_text_encode(&r->train_text, r->tok, r->labels, r->n_classes, &r->train, err);
+    if (!st) st = gb_task_text_encode(&r->train_text, r->tok, r->labels, r->n_classes, 0.05, &r->train, err);
     if (st && !strstr(err->msg, r->o.corpus)) gb_error_prefix(err, "%s", r->o.corpus);
     if (!st && r->valid_text.n > 0)
-        st = gb_task_text_encode(&r->valid_text, r->tok, r->labels, r->n_classes, &r->valid, err);
+        st = gb_task_text_encode(&r->valid_text, r->tok, r->labels, r->n_classes, -1, &r->valid, err);
     else if (!st) gb_train_data_init(&r->valid, r->task);
     return st;
 }
@@ -481,15 +481,15 @@ static int train_main(train_run *r) {
     gb_error err = {0};
     gb_status st = prepare(r, &err);
     if (st) return gb_cli_error(&err);
-    if (!r->o.quiet)
-        fprintf(stderr, "%s: %d %s, vocabulary %d, %zu parameters, batch %d x %d, %d steps\n", r->o.corpus,
-                r->task == GB_TASK_LM ? (int)r->train.n_stream : r->train.n_ex,
-                r->task == GB_TASK_LM ? "tokens" : "examples", r->m->cfg.vocab_size, r->m->n_params, r->o.batch, r->T,
-                r->o.steps);
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    if (!r->o.quiet) /* after the handlers: a test waits for this line before it interrupts */
+        fprintf(stderr, "%s: %d %s, vocabulary %d, %zu parameters, batch %d x %d, %d steps\n", r->o.corpus,
+                r->task == GB_TASK_LM ? (int)r->train.n_stream : r->train.n_ex,
+                r->task == GB_TASK_LM ? "tokens" : "examples", r->m->cfg.vocab_size, r->m->n_params, r->o.batch, r->T,
+                r->o.steps);
     int interrupted = 0;
     st = train_loop(r, &interrupted, &err);
     sigaction(SIGINT, &old_int, NULL);

@@ -176,9 +176,10 @@ char *gb_task_text_joined(const gb_task_text *t, size_t *len);
 int gb_task_text_labels(const gb_task_text *t, char labels[][GB_MAX_LABEL], int cap);
 /* Encode into training data (LM: word tokenizers add EOS per line, others keep
  * the newline; TRANSLATE: target = BOS ... EOS; CLASSIFY: CLS ...). Refuses a
- * vocabulary that leaves more than 5% of the tokens unknown. */
+ * vocabulary that leaves more than max_unknown of the tokens unknown (a
+ * fraction; negative: no check). */
 gb_status gb_task_text_encode(const gb_task_text *t, const gb_tokenizer *tok, char labels[][GB_MAX_LABEL],
-                              int n_classes, gb_train_data *out, gb_error *err);
+                              int n_classes, double max_unknown, gb_train_data *out, gb_error *err);
 
 #ifdef __cplusplus
 }
