@@ -13,7 +13,72 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "glassbox/platform.h"
+
+/* Hook points; names are built once per state (prefix + layer + suffix). */
+typedef enum hook_id {
+    H_TOKENS,
+    H_HOOK_EMBED,
+    H_HOOK_POS_EMBED,
+    H_HOOK_RESID_PRE,
+    H_LN1_HOOK_NORMALIZED,
+    H_ATTN_HOOK_Q,
+    H_ATTN_HOOK_K,
+    H_ATTN_HOOK_V,
+    H_ATTN_HOOK_ATTN_SCORES,
+    H_ATTN_HOOK_PATTERN,
+    H_ATTN_HOOK_Z,
+    H_HOOK_ATTN_OUT,
+    H_HOOK_RESID_MID,
+    H_LN_CROSS_HOOK_NORMALIZED,
+    H_CROSS_ATTN_HOOK_Q,
+    H_CROSS_ATTN_HOOK_ATTN_SCORES,
+    H_CROSS_ATTN_HOOK_PATTERN,
+    H_CROSS_ATTN_HOOK_Z,
+    H_HOOK_CROSS_ATTN_OUT,
+    H_HOOK_RESID_MID_CROSS,
+    H_LN2_HOOK_NORMALIZED,
+    H_MLP_HOOK_PRE,
+    H_MLP_HOOK_PRE_LINEAR,
+    H_MLP_HOOK_POST,
+    H_HOOK_MLP_OUT,
+    H_HOOK_RESID_POST,
+    H_LN_FINAL_HOOK_NORMALIZED,
+    H_LOGITS,
+    N_HOOKS
+} hook_id;
+
+static const char *const HOOK_SUFFIX[N_HOOKS] = {
+    "tokens",
+    "hook_embed",
+    "hook_pos_embed",
+    "hook_resid_pre",
+    "ln1.hook_normalized",
+    "attn.hook_q",
+    "attn.hook_k",
+    "attn.hook_v",
+    "attn.hook_attn_scores",
+    "attn.hook_pattern",
+    "attn.hook_z",
+    "hook_attn_out",
+    "hook_resid_mid",
+    "ln_cross.hook_normalized",
+    "cross_attn.hook_q",
+    "cross_attn.hook_attn_scores",
+    "cross_attn.hook_pattern",
+    "cross_attn.hook_z",
+    "hook_cross_attn_out",
+    "hook_resid_mid_cross",
+    "ln2.hook_normalized",
+    "mlp.hook_pre",
+    "mlp.hook_pre_linear",
+    "mlp.hook_post",
+    "hook_mlp_out",
+    "hook_resid_post",
+    "ln_final.hook_normalized",
+    "logits",
+};
 
 struct gb_state {
     const gb_model *m;
@@ -35,6 +100,8 @@ struct gb_state {
     float *hidden;      /* [d] final normed hidden of the last row */
     float *class_logits;/* [C] */
     uint64_t n_forward;
+    int name_layers;    /* layers + 1 rows of names per stack */
+    char (*names)[64];  /* [2 stacks][name_layers][N_HOOKS] */
 };
 
 /* ---------- small kernels (output first) ---------- */
@@ -78,30 +145,35 @@ static void norm_rows(float *out, const float *x, const float *w, const float *b
 static void softmax_inplace(float *x, int n) {
     float mx = x[0];
     for (int i = 1; i < n; i++) mx = x[i] > mx ? x[i] : mx;
-    if (mx == -INFINITY) { /* fully masked row cannot happen; keep it uniform-safe */
-        for (int i = 0; i < n; i++) x[i] = 0;
-        return;
-    }
-    double s = 0;
-    for (int i = 0; i < n; i++) {
-        x[i] = expf(x[i] - mx);
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) { /* masked -inf entries come out as 0 */
+        x[i] = x[i] == -INFINITY ? 0.0f : gb_fast_expf(x[i] - mx);
         s += x[i];
     }
-    float inv = (float)(1.0 / s);
+    float inv = 1.0f / s;
     for (int i = 0; i < n; i++) x[i] *= inv;
 }
 
-static float act_scalar(gb_act a, float x) {
+/* Activations over a whole array (loops the compiler vectorises). */
+static void activate(float *h, size_t n, gb_act a) {
     switch (a) {
-    case GB_ACT_RELU: return x > 0 ? x : 0;
-    case GB_ACT_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-    case GB_ACT_GELU_TANH: {
-        const float c = 0.79788456080286536f; /* sqrt(2/pi) */
-        return 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
+    case GB_ACT_RELU:
+        for (size_t i = 0; i < n; i++) h[i] = h[i] > 0.0f ? h[i] : 0.0f;
+        break;
+    case GB_ACT_GELU:
+        for (size_t i = 0; i < n; i++) h[i] = 0.5f * h[i] * (1.0f + erff(h[i] * 0.70710678118654752f));
+        break;
+    case GB_ACT_GELU_TANH:
+        /* 0.5 x (1 + tanh(u)), tanh(u) = 1 - 2 / (exp(2u) + 1), u = sqrt(2/pi)(x + 0.044715 x^3) */
+        for (size_t i = 0; i < n; i++) {
+            float x = h[i], u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+            h[i] = 0.5f * x * (2.0f - 2.0f / (gb_fast_expf(2.0f * u) + 1.0f));
+        }
+        break;
+    case GB_ACT_SWIGLU: /* SiLU of the gate; the caller multiplies by the up branch */
+        for (size_t i = 0; i < n; i++) h[i] = h[i] / (1.0f + gb_fast_expf(-h[i]));
+        break;
     }
-    case GB_ACT_SWIGLU: return x / (1.0f + expf(-x)); /* SiLU on the gate */
-    }
-    return x;
 }
 
 /* ---------- positions ---------- */
@@ -194,6 +266,17 @@ gb_state *gb_state_new(const gb_model *m, int capacity, gb_error *err) {
             }
     }
 #undef ALLOC
+    st->name_layers = (c->n_layers > c->n_enc_layers ? c->n_layers : c->n_enc_layers) + 1;
+    st->names = calloc((size_t)2 * st->name_layers * N_HOOKS, sizeof *st->names);
+    if (!st->names) goto oom;
+    for (int s2 = 0; s2 < 2; s2++)
+        for (int l = -1; l + 1 < st->name_layers; l++)
+            for (int h = 0; h < N_HOOKS; h++) {
+                char *nm = st->names[((size_t)s2 * st->name_layers + (size_t)(l + 1)) * N_HOOKS + h];
+                const char *pre = s2 ? "encoder." : "";
+                if (l < 0) snprintf(nm, 64, "%s%s", pre, HOOK_SUFFIX[h]);
+                else snprintf(nm, 64, "%sblocks.%d.%s", pre, l, HOOK_SUFFIX[h]);
+            }
     return st;
 oom:
     gb_state_free(st);
@@ -208,6 +291,7 @@ void gb_state_free(gb_state *st) {
                      st->att, st->rope_cos, st->rope_sin, st->pos_row, st->logits, st->last_logits,
                      st->hidden, st->class_logits};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) gb_free(bufs[i]);
+    free(st->names);
     free(st);
 }
 
@@ -241,18 +325,18 @@ typedef struct run {
     int failed;
 } run;
 
-static void hook_name(const run *r, char *buf, size_t cap, int layer, const char *what) {
-    if (layer < 0) snprintf(buf, cap, "%s%s", r->prefix, what);
-    else snprintf(buf, cap, "%sblocks.%d.%s", r->prefix, layer, what);
+static const char *hook_name(const run *r, int layer, hook_id what) {
+    const gb_state *st = r->st;
+    size_t stack = r->prefix[0] ? 1 : 0;
+    return st->names[(stack * (size_t)st->name_layers + (size_t)(layer + 1)) * N_HOOKS + what];
 }
 
 /* A row-shaped hook point: data is [n, width] for positions pos0..; the trace
  * records it as [T, tail...] where tail multiplies to width. */
-static void hook_rows(run *r, int layer, const char *what, float *data, int width, int n_tail,
+static void hook_rows(run *r, int layer, hook_id what, float *data, int width, int n_tail,
                       const int64_t *tail) {
     if (!r->observe || r->failed) return;
-    char name[128];
-    hook_name(r, name, sizeof name, layer, what);
+    const char *name = hook_name(r, layer, what);
     const gb_run_opts *o = r->o;
     for (int i = 0; i < o->n_iv; i++) {
         const gb_intervention *iv = &o->iv[i];
@@ -279,30 +363,34 @@ static void hook_rows(run *r, int layer, const char *what, float *data, int widt
     }
 }
 
-static void hook_d(run *r, int layer, const char *what, float *data) {
+static void hook_d(run *r, int layer, hook_id what, float *data) {
     int64_t tail[1] = {r->m->cfg.d_model};
     hook_rows(r, layer, what, data, r->m->cfg.d_model, 1, tail);
 }
 
 /* Record attention [H, n, T] rows as the [H, Tq, Tk] tensor; Tk_total is the
  * key axis length (T for self-attention, enc_len for cross). */
-static void record_att(run *r, int layer, const char *what, const float *att, int Tk, int cross,
+static void record_att(run *r, int layer, hook_id what, const float *att, int Tk, int cross,
                        float fill) {
-    if (!r->o || !r->o->trace || r->failed) return;
-    char name[128];
-    hook_name(r, name, sizeof name, layer, what);
+    if (!r->observe || !r->o->trace || r->failed) return;
+    const char *name = hook_name(r, layer, what);
     if (!gb_trace_wants(r->o->trace, name)) return;
     int H = r->m->cfg.n_heads;
     int64_t shape[3] = {H, r->pos0 + r->n, cross ? Tk : r->pos0 + r->n};
-    gb_tensor *t = gb_trace_tensor(r->o->trace, name, 3, shape, cross ? 2u : 6u, fill, r->err);
+    /* Allocated as zeros (free until touched); each row is written in full,
+     * its masked tail included, so rows become visible correctly as T grows. */
+    gb_tensor *t = gb_trace_tensor(r->o->trace, name, 3, shape, cross ? 2u : 6u, 0.0f, r->err);
     if (!t) {
         r->failed = 1;
         return;
     }
+    int64_t row_cap = t->stride[1];
     for (int h = 0; h < H; h++)
-        for (int i = 0; i < r->n; i++)
-            memcpy(t->data + h * t->stride[0] + (int64_t)(r->pos0 + i) * t->stride[1],
-                   att + ((size_t)h * r->n + i) * Tk, (size_t)Tk * sizeof(float));
+        for (int i = 0; i < r->n; i++) {
+            float *dst = t->data + h * t->stride[0] + (int64_t)(r->pos0 + i) * row_cap;
+            memcpy(dst, att + ((size_t)h * r->n + i) * Tk, (size_t)Tk * sizeof(float));
+            for (int64_t j = Tk; j < row_cap; j++) dst[j] = fill;
+        }
 }
 
 static float head_scale(const run *r, int layer, int head, int cross) {
@@ -363,28 +451,27 @@ static void attend(run *r, int layer, const gb_attn_w *w, const float *Kc, const
     int n = r->n, H = c->n_heads, dh = c->d_head, qd = H * dh, kvd = c->n_kv_heads * dh;
     int group = H / c->n_kv_heads;
     const float scale = 1.0f / sqrtf((float)dh);
-    const char *pre = cross ? "cross_attn." : "attn.";
-    char what[64];
     for (int h = 0; h < H; h++) {
         const float *Kh = Kc + (size_t)(h / group) * dh;
         float *S = st->att + (size_t)h * n * T; /* [n, T] */
-        for (int i = 0; i < n; i++) {
-            int visible = causal ? r->pos0 + i + 1 : T;
-            float *row = S + (size_t)i * T;
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, visible, dh, scale, Kh, kvd,
-                        st->q + (size_t)i * qd + (size_t)h * dh, 1, 0.0f, row, 1);
-            for (int j = visible; j < T; j++) row[j] = -INFINITY;
+        if (n == 1) {
+            int visible = causal ? r->pos0 + 1 : T;
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, visible, dh, scale, Kh, kvd, st->q + (size_t)h * dh, 1,
+                        0.0f, S, 1);
+            for (int j = visible; j < T; j++) S[j] = -INFINITY;
+            continue;
         }
+        /* S = scale * Q_h [n, dh] @ K_h^T [dh, T], then the causal mask */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, T, dh, scale, st->q + (size_t)h * dh, qd, Kh,
+                    kvd, 0.0f, S, T);
+        if (causal)
+            for (int i = 0; i < n; i++)
+                for (int j = r->pos0 + i + 1; j < T; j++) S[(size_t)i * T + j] = -INFINITY;
     }
-    if (r->o && r->o->trace) {
-        snprintf(what, sizeof what, "%shook_attn_scores", pre);
-        record_att(r, layer, what, st->att, T, cross, -INFINITY);
-    }
+    record_att(r, layer, cross ? H_CROSS_ATTN_HOOK_ATTN_SCORES : H_ATTN_HOOK_ATTN_SCORES, st->att, T, cross,
+               -INFINITY);
     for (size_t i = 0; i < (size_t)H * n; i++) softmax_inplace(st->att + i * T, T);
-    if (r->o && r->o->trace) {
-        snprintf(what, sizeof what, "%shook_pattern", pre);
-        record_att(r, layer, what, st->att, T, cross, 0.0f);
-    }
+    record_att(r, layer, cross ? H_CROSS_ATTN_HOOK_PATTERN : H_ATTN_HOOK_PATTERN, st->att, T, cross, 0.0f);
     /* z[:, h, :] = P_h [n, T] @ V_h [T, dh] */
     for (int h = 0; h < H; h++) {
         const float *Vh = Vc + (size_t)(h / group) * dh;
@@ -401,8 +488,7 @@ static void attend(run *r, int layer, const gb_attn_w *w, const float *Kc, const
                 for (int j = 0; j < dh; j++) zh[(size_t)i * qd + j] *= s;
     }
     int64_t tail[2] = {H, dh};
-    snprintf(what, sizeof what, "%shook_z", pre);
-    hook_rows(r, layer, what, st->z, qd, 2, tail);
+    hook_rows(r, layer, cross ? H_CROSS_ATTN_HOOK_Z : H_ATTN_HOOK_Z, st->z, qd, 2, tail);
     linear(st->ao, st->z, w->wo, w->bo, n, qd, c->d_model);
 }
 
@@ -426,9 +512,9 @@ static void self_attention(run *r, int layer, const gb_attn_w *w, const float *x
         }
     }
     int64_t tq[2] = {H, dh}, tk[2] = {Hkv, dh};
-    hook_rows(r, layer, "attn.hook_q", st->q, qd, 2, tq);
-    hook_rows(r, layer, "attn.hook_k", kdst, kvd, 2, tk);
-    hook_rows(r, layer, "attn.hook_v", vdst, kvd, 2, tk);
+    hook_rows(r, layer, H_ATTN_HOOK_Q, st->q, qd, 2, tq);
+    hook_rows(r, layer, H_ATTN_HOOK_K, kdst, kvd, 2, tk);
+    hook_rows(r, layer, H_ATTN_HOOK_V, vdst, kvd, 2, tk);
     attend(r, layer, w, Kc, Vc, r->T, causal, 0);
 }
 
@@ -439,7 +525,7 @@ static void cross_attention(run *r, int layer, const gb_attn_w *w, const float *
     int H = c->n_heads, dh = c->d_head, kvd = c->n_kv_heads * dh;
     linear(st->q, xn, w->wq, w->bq, r->n, c->d_model, H * dh);
     int64_t tq[2] = {H, dh};
-    hook_rows(r, layer, "cross_attn.hook_q", st->q, H * dh, 2, tq);
+    hook_rows(r, layer, H_CROSS_ATTN_HOOK_Q, st->q, H * dh, 2, tq);
     const float *Kc = st->xk_cache + (size_t)layer * st->cap * kvd;
     const float *Vc = st->xv_cache + (size_t)layer * st->cap * kvd;
     attend(r, layer, w, Kc, Vc, st->enc_len, 0, 1);
@@ -454,16 +540,16 @@ static void mlp(run *r, int layer, const gb_block_w *b, const float *xn, float *
     size_t total = (size_t)n * dff;
     linear(st->h, xn, b->fc1_w, b->fc1_b, n, d, dff);
     int64_t tail[1] = {dff};
-    hook_rows(r, layer, "mlp.hook_pre", st->h, dff, 1, tail);
+    hook_rows(r, layer, H_MLP_HOOK_PRE, st->h, dff, 1, tail);
     if (c->act == GB_ACT_SWIGLU) {
         linear(st->h3, xn, b->fc3_w, NULL, n, d, dff);
-        hook_rows(r, layer, "mlp.hook_pre_linear", st->h3, dff, 1, tail);
-        for (size_t i = 0; i < total; i++) st->h[i] = act_scalar(GB_ACT_SWIGLU, st->h[i]) * st->h3[i];
+        hook_rows(r, layer, H_MLP_HOOK_PRE_LINEAR, st->h3, dff, 1, tail);
+        activate(st->h, total, GB_ACT_SWIGLU);
+        for (size_t i = 0; i < total; i++) st->h[i] *= st->h3[i];
     } else {
-        gb_act a = c->act;
-        for (size_t i = 0; i < total; i++) st->h[i] = act_scalar(a, st->h[i]);
+        activate(st->h, total, c->act);
     }
-    hook_rows(r, layer, "mlp.hook_post", st->h, dff, 1, tail);
+    hook_rows(r, layer, H_MLP_HOOK_POST, st->h, dff, 1, tail);
     linear(out, st->h, b->fc2_w, b->fc2_b, n, dff, d);
 }
 
@@ -480,49 +566,49 @@ static void block(run *r, int layer, const gb_block_w *b, float *Kc, float *Vc, 
     size_t nd = (size_t)n * d;
     float eps = c->norm_eps;
     float *x = st->x, *xn = st->xn, *ao = st->ao;
-    hook_d(r, layer, "hook_resid_pre", x);
+    hook_d(r, layer, H_HOOK_RESID_PRE, x);
     if (c->pre_norm) {
         norm_rows(xn, x, b->ln1_w, b->ln1_b, n, d, c->norm, eps);
-        hook_d(r, layer, "ln1.hook_normalized", xn);
+        hook_d(r, layer, H_LN1_HOOK_NORMALIZED, xn);
         self_attention(r, layer, &b->attn, xn, Kc, Vc, causal);
-        hook_d(r, layer, "hook_attn_out", ao);
+        hook_d(r, layer, H_HOOK_ATTN_OUT, ao);
         add_rows(x, ao, nd);
-        hook_d(r, layer, "hook_resid_mid", x);
+        hook_d(r, layer, H_HOOK_RESID_MID, x);
         if (has_cross) {
             norm_rows(xn, x, b->lnx_w, b->lnx_b, n, d, c->norm, eps);
-            hook_d(r, layer, "ln_cross.hook_normalized", xn);
+            hook_d(r, layer, H_LN_CROSS_HOOK_NORMALIZED, xn);
             cross_attention(r, layer, &b->xattn, xn);
-            hook_d(r, layer, "hook_cross_attn_out", ao);
+            hook_d(r, layer, H_HOOK_CROSS_ATTN_OUT, ao);
             add_rows(x, ao, nd);
-            hook_d(r, layer, "hook_resid_mid_cross", x);
+            hook_d(r, layer, H_HOOK_RESID_MID_CROSS, x);
         }
         norm_rows(xn, x, b->ln2_w, b->ln2_b, n, d, c->norm, eps);
-        hook_d(r, layer, "ln2.hook_normalized", xn);
+        hook_d(r, layer, H_LN2_HOOK_NORMALIZED, xn);
         mlp(r, layer, b, xn, ao);
-        hook_d(r, layer, "hook_mlp_out", ao);
+        hook_d(r, layer, H_HOOK_MLP_OUT, ao);
         add_rows(x, ao, nd);
     } else { /* post-norm, as in the paper: x = norm(x + f(x)) */
         self_attention(r, layer, &b->attn, x, Kc, Vc, causal);
-        hook_d(r, layer, "hook_attn_out", ao);
+        hook_d(r, layer, H_HOOK_ATTN_OUT, ao);
         add_rows(x, ao, nd);
         norm_rows(x, x, b->ln1_w, b->ln1_b, n, d, c->norm, eps);
-        hook_d(r, layer, "ln1.hook_normalized", x);
-        hook_d(r, layer, "hook_resid_mid", x);
+        hook_d(r, layer, H_LN1_HOOK_NORMALIZED, x);
+        hook_d(r, layer, H_HOOK_RESID_MID, x);
         if (has_cross) {
             cross_attention(r, layer, &b->xattn, x);
-            hook_d(r, layer, "hook_cross_attn_out", ao);
+            hook_d(r, layer, H_HOOK_CROSS_ATTN_OUT, ao);
             add_rows(x, ao, nd);
             norm_rows(x, x, b->lnx_w, b->lnx_b, n, d, c->norm, eps);
-            hook_d(r, layer, "ln_cross.hook_normalized", x);
-            hook_d(r, layer, "hook_resid_mid_cross", x);
+            hook_d(r, layer, H_LN_CROSS_HOOK_NORMALIZED, x);
+            hook_d(r, layer, H_HOOK_RESID_MID_CROSS, x);
         }
         mlp(r, layer, b, x, ao);
-        hook_d(r, layer, "hook_mlp_out", ao);
+        hook_d(r, layer, H_HOOK_MLP_OUT, ao);
         add_rows(x, ao, nd);
         norm_rows(x, x, b->ln2_w, b->ln2_b, n, d, c->norm, eps);
-        hook_d(r, layer, "ln2.hook_normalized", x);
+        hook_d(r, layer, H_LN2_HOOK_NORMALIZED, x);
     }
-    hook_d(r, layer, "hook_resid_post", x);
+    hook_d(r, layer, H_HOOK_RESID_POST, x);
 }
 
 /* ---------- embeddings ---------- */
@@ -546,8 +632,7 @@ static void embed(run *r, const int *tokens) {
         for (int j = 0; j < d; j++) x[j] = e[j] * es;
     }
     if (r->observe && r->o->trace) {
-        char name[128];
-        hook_name(r, name, sizeof name, -1, "tokens");
+        const char *name = hook_name(r, -1, H_TOKENS);
         if (gb_trace_wants(r->o->trace, name)) {
             int64_t shape[1] = {r->pos0 + n};
             gb_tensor *t = gb_trace_tensor(r->o->trace, name, 1, shape, 1u, 0.0f, r->err);
@@ -555,7 +640,7 @@ static void embed(run *r, const int *tokens) {
                 for (int i = 0; i < n; i++) t->data[r->pos0 + i] = (float)tokens[i];
         }
     }
-    hook_d(r, -1, "hook_embed", st->x);
+    hook_d(r, -1, H_HOOK_EMBED, st->x);
     float ps = pos_scale(r);
     if (c->pos == GB_POS_SINUSOIDAL || c->pos == GB_POS_LEARNED) {
         /* add positions through xn so the hook sees exactly what is added */
@@ -565,7 +650,7 @@ static void embed(run *r, const int *tokens) {
             if (ps != 1.0f)
                 for (int j = 0; j < d; j++) pr[j] *= ps;
         }
-        hook_d(r, -1, "hook_pos_embed", st->xn);
+        hook_d(r, -1, H_HOOK_POS_EMBED, st->xn);
         add_rows(st->x, st->xn, (size_t)n * d);
     } else if (c->pos == GB_POS_ROPE && r->observe && r->o->trace) {
         /* RoPE: record the rotation angles [T, dh/2] instead of an added vector */
@@ -575,7 +660,7 @@ static void embed(run *r, const int *tokens) {
                 st->xn[(size_t)i * half + j] =
                     (float)(ps * (double)(r->pos0 + i) / pow((double)c->rope_theta, (double)(2 * j) / c->d_head));
         int64_t tail[1] = {half};
-        hook_rows(r, -1, "hook_pos_embed", st->xn, half, 1, tail);
+        hook_rows(r, -1, H_HOOK_POS_EMBED, st->xn, half, 1, tail);
     }
 }
 
@@ -611,7 +696,7 @@ static void run_init(run *r, const gb_model *m, gb_state *st, const gb_run_opts 
     r->o = o ? o : &none;
     r->err = err;
     r->prefix = "";
-    r->observe = o && (o->trace || o->hook || o->n_iv > 0);
+    r->observe = o && ((o->trace && gb_trace_records_anything(o->trace)) || o->hook || o->n_iv > 0);
 }
 
 gb_status gb_forward_decoder(const gb_model *m, gb_state *st, const int *tokens, int n, int pos0,
@@ -645,12 +730,12 @@ gb_status gb_forward_decoder(const gb_model *m, gb_state *st, const int *tokens,
     if (r.failed) return err && err->status ? err->status : GB_ERR_INTERNAL;
     /* final norm and head: every row when asked (or recorded), else the last */
     int want_all = r.o->all_logits ||
-                   (r.o->trace && (gb_trace_wants(r.o->trace, "logits") ||
-                                   gb_trace_wants(r.o->trace, "ln_final.hook_normalized")));
+                   (r.o->trace && (gb_trace_wants(r.o->trace, hook_name(&r, -1, H_LOGITS)) ||
+                                   gb_trace_wants(r.o->trace, hook_name(&r, -1, H_LN_FINAL_HOOK_NORMALIZED))));
     int rows = want_all ? n : 1;
     const float *src = st->x + (size_t)(n - rows) * c->d_model;
     final_norm(m, m->w.lnf_w, m->w.lnf_b, st->xn, src, rows);
-    if (c->pre_norm && m->w.lnf_w && rows == n) hook_d(&r, -1, "ln_final.hook_normalized", st->xn);
+    if (c->pre_norm && m->w.lnf_w && rows == n) hook_d(&r, -1, H_LN_FINAL_HOOK_NORMALIZED, st->xn);
     memcpy(st->hidden, st->xn + (size_t)(rows - 1) * c->d_model, (size_t)c->d_model * sizeof(float));
     if (want_all) {
         if (!st->logits) {
@@ -662,7 +747,7 @@ gb_status gb_forward_decoder(const gb_model *m, gb_state *st, const int *tokens,
         memcpy(st->last_logits, st->logits + (size_t)(n - 1) * c->vocab_size,
                (size_t)c->vocab_size * sizeof(float));
         int64_t tail[1] = {c->vocab_size};
-        hook_rows(&r, -1, "logits", st->logits, c->vocab_size, 1, tail);
+        hook_rows(&r, -1, H_LOGITS, st->logits, c->vocab_size, 1, tail);
     } else {
         st->n_logit_rows = 0;
         linear(st->last_logits, st->xn, m->w.unembed, NULL, 1, c->d_model, c->vocab_size);
@@ -703,7 +788,7 @@ gb_status gb_forward_encoder(const gb_model *m, gb_state *st, const int *tokens,
     if (r.failed) return err && err->status ? err->status : GB_ERR_INTERNAL;
     const float *lnw = encdec ? m->w.enc_lnf_w : m->w.lnf_w, *lnb = encdec ? m->w.enc_lnf_b : m->w.lnf_b;
     final_norm(m, lnw, lnb, st->enc_out, st->x, n);
-    if (c->pre_norm && lnw) hook_d(&r, -1, "ln_final.hook_normalized", st->enc_out);
+    if (c->pre_norm && lnw) hook_d(&r, -1, H_LN_FINAL_HOOK_NORMALIZED, st->enc_out);
     st->enc_len = n;
     if (encdec) {
         /* cross-attention keys and values, once per source sentence */

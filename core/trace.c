@@ -96,7 +96,7 @@ oom:
 void gb_trace_clear(gb_trace *tr) {
     if (!tr) return;
     for (int i = 0; i < tr->n_slots; i++) {
-        gb_free(tr->slots[i].t.data);
+        free(tr->slots[i].t.data);
     }
     memset(tr->slots, 0, (size_t)tr->n_slots * sizeof *tr->slots);
     tr->n_used = 0;
@@ -113,6 +113,7 @@ void gb_trace_free(gb_trace *tr) {
 }
 
 int gb_trace_capacity(const gb_trace *tr) { return tr->capacity; }
+bool gb_trace_records_anything(const gb_trace *tr) { return tr && tr->n_patterns > 0; }
 
 static bool matches(const gb_trace *tr, const char *name) {
     for (int i = 0; i < tr->n_patterns; i++)
@@ -201,7 +202,7 @@ gb_tensor *gb_trace_tensor(gb_trace *tr, const char *name, int ndim, const int64
             for (int i = 0; i < ndim; i++) e->t.shape[i] = shape[i];
             return &e->t;
         }
-        gb_free(e->t.data);
+        free(e->t.data);
         e->t.data = NULL;
     }
     int64_t phys[GB_TENSOR_MAX_DIMS];
@@ -210,12 +211,15 @@ gb_tensor *gb_trace_tensor(gb_trace *tr, const char *name, int ndim, const int64
         phys[i] = ((tok_axes >> i) & 1u) ? tr->capacity : shape[i];
         total *= (size_t)phys[i];
     }
-    float *data = gb_alloc(total * sizeof(float));
+    /* calloc: large zero blocks come from the kernel untouched, so rows cost
+     * only when they are written */
+    float *data = fill == 0.0f ? calloc(total, sizeof(float)) : malloc(total * sizeof(float));
     if (!data) {
         gb_fail(err, GB_ERR_INTERNAL, "out of memory recording %s (%zu floats)", name, total);
         return NULL;
     }
-    for (size_t i = 0; i < total; i++) data[i] = fill;
+    if (fill != 0.0f)
+        for (size_t i = 0; i < total; i++) data[i] = fill;
     e->t.ndim = ndim;
     int64_t st = 1;
     for (int i = ndim - 1; i >= 0; i--) {
@@ -232,7 +236,7 @@ gb_tensor *gb_trace_tensor(gb_trace *tr, const char *name, int ndim, const int64
             int nc = tr->cap_order ? tr->cap_order * 2 : 64;
             int *no = realloc(tr->order, (size_t)nc * sizeof *no);
             if (!no) {
-                gb_free(data);
+                free(data);
                 e->t.data = NULL;
                 gb_fail(err, GB_ERR_INTERNAL, "out of memory");
                 return NULL;

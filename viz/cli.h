@@ -52,6 +52,9 @@ typedef struct gb_command {
 const gb_command *gb_commands(int *n);
 const gb_command *gb_command_find(const char *name);
 
+/* "1,2,3" -> malloc'd ids; flag names the option in messages. */
+gb_status gb_cli_parse_ids(const char *flag, const char *s, int **ids, int *n, gb_error *err);
+
 /* Commands (one file each). */
 int gb_cmd_trace(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);

@@ -122,6 +122,7 @@ typedef struct bench_area {
 
 static const bench_area AREAS[] = {
     {"core", gb_bench_core},
+    {"analysis", gb_bench_analysis},
     {NULL, NULL},
 };
 

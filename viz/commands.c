@@ -17,6 +17,11 @@ static const gb_command COMMANDS[] = {
     {"corpus", gb_cmd_corpus, "write train/validation corpora from a grammar (data/grammars)", "glassbox corpus --grammar FILE [--task lm|translate|sentiment|all] [--start RULE]\n                [--count N] [--seed S] [--valid X] [--out DIR] [--stats] [--sample N]\nFiles: lm train.txt valid.txt; translate train.fr-en.tsv valid.fr-en.tsv (fr<TAB>en);\nsentiment train.sentiment.tsv valid.sentiment.tsv (label<TAB>en). See docs/corpus.md."},
     {"train", gb_cmd_train, "train a model on your own text (lm, translate, classify), resumable", "glassbox train --corpus FILE [--task lm|translate|classify] [--tokenizer char|word|bpe|PATH] [--out M.safetensors]\n  [--valid FILE] [--steps N] [--batch N] [--lr X] [--d-model N] [--heads N] [--layers N] [--context N] [--seed S] ...\nCtrl-C writes a checkpoint; run the same command again to continue. See 'glassbox train --help' and docs/training.md."},
     {"eval", gb_cmd_eval, "metrics of a trained model on held-out data (name: value lines)", "glassbox eval --model M [--data FILE]\n  decoder: valid_loss, perplexity, next_token_accuracy; encoder-decoder: exact_match (greedy);\n  encoder: accuracy and accuracy_negation. The data defaults to the file the model names."},
+    {"trace", gb_cmd_trace, "run a model once and write the whole recording (.safetensors or .json)",
+     "glassbox trace --model M (--ids 1,2,3 | --prompt TEXT) [--target-ids 1,2,3]\n"
+     "               --out FILE.safetensors|FILE.json [--hooks PATTERN]\n\n"
+     "Records every tensor named in docs/recording.md (or those PATTERN selects, e.g.\n"
+     "'blocks.*.attn.hook_pattern,logits'). Attention patterns are [heads, query, key]."},
     {"bench", gb_cmd_bench, "measure speed against baselines in the same run (table, --json)",
      "glassbox bench [--only AREA] [--quick] [--threads N] [--json FILE] [--data FIXTURES_DIR]"},
     {NULL, NULL, NULL, NULL},

@@ -52,6 +52,8 @@ void gb_trace_clear(gb_trace *tr);
 bool gb_trace_wants(const gb_trace *tr, const char *name);
 bool gb_glob_match(const char *pattern, const char *name);
 int gb_trace_capacity(const gb_trace *tr);
+/* False for an empty pattern list: then a pass skips all recording work. */
+bool gb_trace_records_anything(const gb_trace *tr);
 
 /* Get (creating on first use) a tensor with logical shape `shape`. `tok_axes` is
  * a bit mask of axes that count tokens (bit i = axis i); they are allocated with
