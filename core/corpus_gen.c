@@ -155,7 +155,7 @@ static int expand(deriv *d, int rule, int scope, int depth) {
     int id = d->n_nodes++;
     d->nodes[id] = (dnode){rule, a, scope, d->n_kids};
     d->n_kids += A->n_refs;
-    if (R->stat >= 0) d->tags |= 1ull << R->stat;
+    d->tags |= R->stats;
     for (int k = 0; k < A->n_refs; k++) {
         const gb_gref *ref = &A->refs[k];
         int cs = ref->fresh ? new_scope(d) : scope;

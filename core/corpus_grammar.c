@@ -171,7 +171,7 @@ static gb_status tokenize(parser *p, const char *s, token *tk, int *n_tk) {
             size_t j = i + 1;
             while (s[j] && s[j] != close) {
                 if (s[j] == '{' || s[j] == '[')
-                    return perr(p, "'%c' inside '%c...%c': brackets do not nest", s[j], c, close);
+                    return perr(p, "unbalanced brackets: '%c' opened before '%c' was closed by '%c'", s[j], c, close);
                 if (s[j] == '}' || s[j] == ']')
                     return perr(p, "unbalanced brackets: '%c' closed by '%c'", c, s[j]);
                 j++;
@@ -409,6 +409,19 @@ static gb_status parse_meta(parser *p, gb_galt *a, const token *t) {
     return GB_OK;
 }
 
+/* An output left out is made of the references of the English; that is only
+ * right when the English has no words of its own (a label is never words). */
+static gb_status check_omitted(parser *p, const gb_galt *a) {
+    const gb_grammar *g = p->g;
+    for (int o = 1; o < g->n_out; o++) {
+        if (a->given[o] || g->out_slot[o] == OUT_LABEL) continue;
+        for (int i = 0; i < a->n_items[0]; i++)
+            if (a->items[0][i].kind != ITEM_REF)
+                return perr(p, "the English has words of its own but no French is given: write ' = ' and the French");
+    }
+    return GB_OK;
+}
+
 /* Fill alternative a from the tokens of one line. */
 static gb_status parse_alt_tokens(parser *p, gb_galt *a, const token *tk, int n_tk) {
     gb_grammar *g = p->g;
@@ -453,7 +466,7 @@ static gb_status parse_alt_tokens(parser *p, gb_galt *a, const token *tk, int n_
     }
     if (!any[0]) return perr(p, "empty alternative (write _ for an empty expansion)");
     if (!any[o]) return perr(p, "empty output after '=' (write _ for an empty expansion)");
-    return GB_OK;
+    return check_omitted(p, a);
 }
 
 /* ---- directives ---- */
@@ -607,7 +620,6 @@ static gb_status start_rule(parser *p, const char *name, size_t n) {
     gb_grule *r = &g->rules[g->n_rules];
     r->name = dupn(name, n);
     r->line = p->line;
-    r->stat = -1;
     p->cur_rule = g->n_rules++;
     p->seen_rule = 1;
     return GB_OK;
@@ -680,6 +692,27 @@ static gb_status resolve_refs(parser *p) {
     return GB_OK;
 }
 
+/* Can rule start reach itself through references? (depth-first, marks in seen) */
+static int reaches(const gb_grammar *g, int from, int target, char *seen) {
+    const gb_grule *R = &g->rules[from];
+    for (int a = 0; a < R->n_alts; a++)
+        for (int k = 0; k < R->alts[a].n_refs; k++) {
+            int t = R->alts[a].refs[k].rule;
+            if (t == target) return 1;
+            if (seen[t]) continue;
+            seen[t] = 1;
+            if (reaches(g, t, target, seen)) return 1;
+        }
+    return 0;
+}
+
+static int reaches_itself(const gb_grammar *g, int r) {
+    char *seen = calloc((size_t)g->n_rules, 1);
+    int yes = seen && reaches(g, r, r, seen);
+    free(seen);
+    return yes;
+}
+
 /* Shortest derivation heights by relaxation; a rule left infinite can only
  * recurse forever. */
 static gb_status compute_heights(parser *p) {
@@ -707,13 +740,15 @@ static gb_status compute_heights(parser *p) {
             }
         }
     }
-    for (int r = 0; r < g->n_rules; r++)
-        if (g->rules[r].height == GB_G_HEIGHT_INF) {
-            p->line = g->rules[r].line;
-            return perr(p, "rule '%s' recurses without end: every alternative leads back to it "
-                           "(give it one alternative that stops)", g->rules[r].name);
-        }
-    return GB_OK;
+    int bad = -1; /* name a rule on the loop itself, not one that merely uses it */
+    for (int r = 0; r < g->n_rules && bad < 0; r++)
+        if (g->rules[r].height == GB_G_HEIGHT_INF && reaches_itself(g, r)) bad = r;
+    for (int r = 0; r < g->n_rules && bad < 0; r++)
+        if (g->rules[r].height == GB_G_HEIGHT_INF) bad = r;
+    if (bad < 0) return GB_OK;
+    p->line = g->rules[bad].line;
+    return perr(p, "rule '%s' recurses without end: every alternative leads back to it "
+                   "(give it one alternative that stops)", g->rules[bad].name);
 }
 
 static gb_status check_names(parser *p) {
@@ -724,11 +759,17 @@ static gb_status check_names(parser *p) {
             return perr(p, "%%start names unknown rule '%s'", g->start_rule[i]);
         }
     for (int i = 0; i < g->n_stats; i++) {
-        int r = gb_grammar_find_rule(g, g->stat_rule[i]);
+        /* "np.pp.*" names every rule starting with "np.pp." */
+        const char *name = g->stat_rule[i];
+        size_t n = strlen(name);
+        int prefix = n >= 2 && name[n - 1] == '*' && name[n - 2] == '.', found = 0;
         p->line = g->stat_line[i];
-        if (r < 0) return perr(p, "%%stat names unknown rule '%s'", g->stat_rule[i]);
-        if (g->rules[r].stat >= 0) return perr(p, "%%stat for rule '%s' given twice", g->stat_rule[i]);
-        g->rules[r].stat = i;
+        for (int r = 0; r < g->n_rules; r++)
+            if (prefix ? strncmp(g->rules[r].name, name, n - 1) == 0 : strcmp(g->rules[r].name, name) == 0) {
+                g->rules[r].stats |= 1ull << i;
+                found = 1;
+            }
+        if (!found) return perr(p, "%%stat names unknown rule '%s'", name);
     }
     return GB_OK;
 }

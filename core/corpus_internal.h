@@ -67,7 +67,7 @@ typedef struct gb_grule {
     gb_galt *alts;
     int n_alts, cap_alts;
     int height; /* shortest derivation from this rule; GB_G_HEIGHT_INF if it never ends */
-    int stat;   /* index of its %stat line or -1 */
+    uint64_t stats; /* bit i: %stat line i names this rule (or a prefix of it) */
     int line;
 } gb_grule;
 

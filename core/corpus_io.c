@@ -102,6 +102,78 @@ gb_status gb_corpus_split(const gb_corpus *c, double valid_fraction, uint64_t se
     return GB_OK;
 }
 
+static int by_en_then_index(const void *a, const void *b) {
+    const split_key *x = a, *y = b;
+    int c = strcmp(x->en, y->en);
+    return c ? c : (x->rec > y->rec) - (x->rec < y->rec);
+}
+
+int gb_corpus_unique_en(gb_corpus *c) {
+    if (c->n < 2) return 0;
+    split_key *k = malloc((size_t)c->n * sizeof *k);
+    char *drop = calloc((size_t)c->n, 1);
+    if (!k || !drop) {
+        free(k);
+        free(drop);
+        return 0; /* out of memory: leave the corpus as it is */
+    }
+    for (int i = 0; i < c->n; i++) k[i] = (split_key){0, c->recs[i].en, i};
+    qsort(k, (size_t)c->n, sizeof *k, by_en_then_index);
+    for (int i = 1; i < c->n; i++)
+        if (!strcmp(k[i].en, k[i - 1].en)) drop[k[i].rec] = 1;
+    free(k);
+    int out = 0;
+    for (int i = 0; i < c->n; i++) {
+        if (!drop[i]) {
+            c->recs[out++] = c->recs[i];
+            continue;
+        }
+        free(c->recs[i].en);
+        free(c->recs[i].fr);
+        free(c->recs[i].label);
+    }
+    free(drop);
+    int dropped = c->n - out;
+    c->n = out;
+    return dropped;
+}
+
+int gb_corpus_balance(gb_corpus *c) {
+    enum { MAX_LABELS = 64 };
+    const char *label[MAX_LABELS];
+    int count[MAX_LABELS], kept[MAX_LABELS], n_labels = 0;
+    for (int i = 0; i < c->n; i++) {
+        int k = 0;
+        while (k < n_labels && strcmp(label[k], c->recs[i].label) != 0) k++;
+        if (k == n_labels) {
+            if (n_labels == MAX_LABELS) return 0; /* not a classification corpus */
+            label[n_labels] = c->recs[i].label;
+            count[n_labels] = kept[n_labels] = 0;
+            n_labels++;
+        }
+        count[k]++;
+    }
+    int m = c->n;
+    for (int k = 0; k < n_labels; k++)
+        if (count[k] < m) m = count[k];
+    int out = 0;
+    for (int i = 0; i < c->n; i++) {
+        int k = 0;
+        while (strcmp(label[k], c->recs[i].label) != 0) k++;
+        if (kept[k] < m) {
+            kept[k]++;
+            c->recs[out++] = c->recs[i];
+            continue;
+        }
+        free(c->recs[i].en);
+        free(c->recs[i].fr);
+        free(c->recs[i].label); /* never a label[] entry: the first of each label is kept */
+    }
+    int dropped = c->n - out;
+    c->n = out;
+    return dropped;
+}
+
 gb_status gb_corpus_write(const gb_corpus *c, gb_corpus_format fmt, const char *path, gb_error *err) {
     for (int i = 0; i < c->n; i++) {
         if (fmt == GB_CORPUS_PAIRS && !c->recs[i].fr[0])

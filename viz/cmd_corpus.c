@@ -121,6 +121,7 @@ static gb_status write_task(const corpus_opts *o, const task_def *t, const gb_co
                             const gb_corpus *valid, gb_error *err) {
     char *tp = join_path(o->out, t->train_file), *vp = join_path(o->out, t->valid_file);
     gb_status st = tp && vp ? GB_OK : gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    if (!st) st = ensure_dir(o->out, err);
     if (!st) st = gb_corpus_write(train, t->fmt, tp, err);
     if (!st) st = gb_corpus_write(valid, t->fmt, vp, err);
     if (!st) fprintf(stderr, "  wrote %s (%d) and %s (%d)\n", tp, train->n, vp, valid->n);
@@ -139,11 +140,16 @@ static gb_status run_task(const corpus_opts *o, const gb_grammar *g, const task_
         return gb_fail(err, GB_ERR_INPUT, "%s: task sentiment needs a label output (%%outputs en fr label)", o->grammar);
     gb_corpus all = {0}, train = {0}, valid = {0};
     gb_status st = gb_corpus_generate(g, start, o->count, o->seed, &all, err);
+    int repeats = 0, dropped = 0;
+    if (!st && t->fmt != GB_CORPUS_PAIRS) repeats = gb_corpus_unique_en(&all); /* same English, other French */
+    if (!st && t->fmt == GB_CORPUS_LABELLED) dropped = gb_corpus_balance(&all);
     if (!st) st = gb_corpus_split(&all, o->valid, o->seed, &train, &valid, err);
     if (!st) {
         fprintf(stderr, "%s (start '%s', seed %llu): %d distinct records from %llu derivations", t->name, start,
-                (unsigned long long)o->seed, all.n, (unsigned long long)all.attempts);
-        if (all.n < o->count) fprintf(stderr, " (asked %d: the grammar gives no more)", o->count);
+                (unsigned long long)o->seed, all.n + repeats + dropped, (unsigned long long)all.attempts);
+        if (repeats) fprintf(stderr, ", %d repeated English sentences dropped", repeats);
+        if (dropped) fprintf(stderr, ", %d dropped to balance the labels", dropped);
+        else if (all.n + repeats < o->count) fprintf(stderr, " (asked %d: the grammar gives no more)", o->count);
         fprintf(stderr, "\n  train %d, validation %d; vocabulary: en %d", train.n, valid.n, gb_corpus_vocab_size(&all, "en"));
         if (t->fmt == GB_CORPUS_PAIRS) fprintf(stderr, ", fr %d", gb_corpus_vocab_size(&all, "fr"));
         fprintf(stderr, "\n");
@@ -191,7 +197,6 @@ int gb_cmd_corpus(int argc, char **argv) {
     }
     gb_grammar *g = NULL;
     gb_status st = gb_grammar_load(o.grammar, &g, &err);
-    if (!st && o.out) st = ensure_dir(o.out, &err);
     int ran = 0;
     for (int t = 0; t < N_TASKS && !st; t++) {
         if (which >= 0 && t != which) continue;

@@ -83,6 +83,16 @@ gb_status gb_corpus_split(const gb_corpus *c, double valid_fraction, uint64_t se
                           gb_corpus *train, gb_corpus *valid, gb_error *err);
 void gb_corpus_free(gb_corpus *c);
 
+/* Keep the first m records of each label, m = the smallest label count, in
+ * generation order, so classes are exactly balanced. Records without a label
+ * form a class of their own. Returns how many records were dropped. */
+int gb_corpus_balance(gb_corpus *c);
+
+/* Keep only the first record of each English sentence (a language model or a
+ * classifier wants each sentence once; translation keeps both French versions
+ * of "the teacher ..."). Returns how many records were dropped. */
+int gb_corpus_unique_en(gb_corpus *c);
+
 typedef enum gb_corpus_format {
     GB_CORPUS_TEXT,     /* en, one sentence per line */
     GB_CORPUS_PAIRS,    /* fr<TAB>en (source then target) */
