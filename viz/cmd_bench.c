@@ -123,6 +123,7 @@ typedef struct bench_area {
 static const bench_area AREAS[] = {
     {"core", gb_bench_core},
     {"analysis", gb_bench_analysis},
+    {"train", gb_bench_train},
     {NULL, NULL},
 };
 

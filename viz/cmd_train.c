@@ -336,7 +336,7 @@ static gb_status train_loop(train_run *r, int *interrupted, gb_error *err) {
     const train_opts *o = &r->o;
     double t0 = gb_now(), last_draw = 0, run_loss = 0, last_val = NAN;
     long tokens = 0, start = gb_trainer_step_count(r->tr);
-    int n_loss = 0;
+    int n_loss = 0, log_every = o->steps >= 200 ? o->steps / 100 : 1;
     for (long step = start; step < o->steps; step++) {
         const gb_batch *b = gb_batch_random(&r->bt, &r->train, o->batch, r->tr);
         double loss;
@@ -355,7 +355,9 @@ static gb_status train_loop(train_run *r, int *interrupted, gb_error *err) {
             double acc;
             st = evaluate(r, o->eval_batches, &last_val, &acc, err);
             if (st) return st;
-            hist_add(r, (int)done, run_loss / n_loss, last_val);
+        }
+        if (eval_now || done % log_every == 0) { /* about 100 points on the loss curve */
+            hist_add(r, (int)done, run_loss / n_loss, eval_now ? last_val : NAN);
             run_loss = 0, n_loss = 0;
         }
         if (eval_now || (isatty(2) && now - last_draw > 0.2)) {
@@ -426,7 +428,8 @@ static gb_status save_outputs(train_run *r, double val, double acc, gb_error *er
     st = gb_model_save(r->m, o->out, r->tok_path, err);
     if (!st && o->plot) {
         char title[256];
-        snprintf(title, sizeof title, "%s (%s, %d steps)", o->out, o->task, o->steps);
+        const char *base = strrchr(o->out, '/');
+        snprintf(title, sizeof title, "%s: %s, %d steps", base ? base + 1 : o->out, o->task, o->steps);
         st = gb_plot_loss_png(o->plot, r->hist, r->n_hist, title, err);
     }
     return st;
