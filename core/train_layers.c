@@ -195,14 +195,16 @@ double tl_xent(float *dlogits, const float *logits, const int *targets, int n, i
         float mx = l[0];
         for (int j = 1; j < V; j++) mx = l[j] > mx ? l[j] : mx;
         double s = 0;
-        for (int j = 0; j < V; j++) s += exp((double)l[j] - mx);
-        double lse = mx + log(s);
-        total += lse - l[t];
-        c++;
         if (d) {
-            for (int j = 0; j < V; j++) d[j] = (float)exp((double)l[j] - lse);
+            for (int j = 0; j < V; j++) s += (d[j] = expf(l[j] - mx));
+            float inv = (float)(1.0 / s);
+            for (int j = 0; j < V; j++) d[j] *= inv;
             d[t] -= 1.0f;
+        } else {
+            for (int j = 0; j < V; j++) s += expf(l[j] - mx);
         }
+        total += log(s) - ((double)l[t] - mx);
+        c++;
     }
     *count = c;
     return total;

@@ -124,6 +124,7 @@ static const bench_area AREAS[] = {
     {"core", gb_bench_core},
     {"analysis", gb_bench_analysis},
     {"viz", gb_bench_viz},
+    {"train", gb_bench_train},
     {NULL, NULL},
 };
 

@@ -155,6 +155,32 @@ const gb_batch *gb_batch_random(gb_batcher *bt, const gb_train_data *d, int B, g
  * windows; others: examples k*B..). Returns NULL past the end. */
 const gb_batch *gb_batch_eval(gb_batcher *bt, const gb_train_data *d, int B, int k);
 
+/* ---- task files (train_corpus.c) ---- */
+typedef struct gb_tokenizer gb_tokenizer;
+
+/* A task file in memory: LM lines; TRANSLATE a = source, b = target;
+ * CLASSIFY a = sentence, b = label. Strings point into buf. */
+typedef struct gb_task_text {
+    gb_task task;
+    int n;
+    char **a, **b;
+    char *buf;
+    size_t len;
+} gb_task_text;
+/* Read and check (valid UTF-8, fields present, not empty); errors name file:line. */
+gb_status gb_task_text_read(const char *path, gb_task task, gb_task_text *out, gb_error *err);
+void gb_task_text_free(gb_task_text *t);
+/* The text a tokenizer is built from (both sides of pairs), malloc'd. */
+char *gb_task_text_joined(const gb_task_text *t, size_t *len);
+/* CLASSIFY: the distinct labels, sorted; returns the count or -1 if over cap. */
+int gb_task_text_labels(const gb_task_text *t, char labels[][GB_MAX_LABEL], int cap);
+/* Encode into training data (LM: word tokenizers add EOS per line, others keep
+ * the newline; TRANSLATE: target = BOS ... EOS; CLASSIFY: CLS ...). Refuses a
+ * vocabulary that leaves more than max_unknown of the tokens unknown (a
+ * fraction; negative: no check). */
+gb_status gb_task_text_encode(const gb_task_text *t, const gb_tokenizer *tok, char labels[][GB_MAX_LABEL],
+                              int n_classes, double max_unknown, gb_train_data *out, gb_error *err);
+
 #ifdef __cplusplus
 }
 #endif
