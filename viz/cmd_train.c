@@ -34,7 +34,7 @@ typedef struct train_opts {
     int ckpt_every, threads, eval_batches;
     double lr, weight_decay, clip, min_lr;
     uint64_t seed;
-    bool quiet, restart;
+    bool quiet, restart, tokenizer_only;
 } train_opts;
 
 /* Everything a run needs, built from the options. */
@@ -508,6 +508,21 @@ static int train_main(train_run *r) {
     return 0;
 }
 
+/* --tokenizer-only: build the tokenizer from the corpus and write it to --out. */
+static int tokenizer_only(train_run *r) {
+    gb_error err = {0};
+    gb_status st = parse_task(r->o.task, &r->task, &err);
+    if (!st && !r->o.corpus) st = gb_fail(&err, GB_ERR_INPUT, "train: --corpus FILE is required");
+    if (!st) st = gb_task_text_read(r->o.corpus, r->task, &r->train_text, &err);
+    if (!st) st = build_tokenizer(r, &err);
+    if (!st) st = gb_tokenizer_save(r->tok, r->o.out, &err);
+    if (st) return gb_cli_error(&err);
+    if (!r->o.quiet)
+        fprintf(stderr, "wrote %s: %s tokenizer, %d tokens, built from %s\n", r->o.out, gb_tok_kind_name(gb_tokenizer_kind(r->tok)),
+                gb_tokenizer_vocab_size(r->tok), r->o.corpus);
+    return 0;
+}
+
 int gb_cmd_train(int argc, char **argv) {
     train_run r;
     memset(&r, 0, sizeof r);
@@ -547,13 +562,14 @@ int gb_cmd_train(int argc, char **argv) {
         {"--checkpoint-every", NULL, GB_OPT_INT, &o->ckpt_every, 0, 10000000, "N  write a checkpoint every N steps, 0 = only on interrupt (default 100)", false},
         {"--threads", NULL, GB_OPT_INT, &o->threads, 1, 256, "N  BLAS threads (default 1)", false},
         {"--restart", NULL, GB_OPT_FLAG, &o->restart, 1, 0, "ignore an existing checkpoint and start over", false},
+        {"--tokenizer-only", NULL, GB_OPT_FLAG, &o->tokenizer_only, 1, 0, "only build the tokenizer and write it to --out (a folder for bpe)", false},
         {"--quiet", "-q", GB_OPT_FLAG, &o->quiet, 1, 0, "no progress output", false},
     };
     int n_opts = (int)(sizeof opts / sizeof opts[0]), n_pos;
     gb_error err = {0};
     if (gb_parse_opts("train", argc, argv, opts, n_opts, NULL, 0, &n_pos, &err)) return gb_cli_error(&err);
     gb_blas_set_threads(o->threads);
-    int rc = train_main(&r);
+    int rc = o->tokenizer_only ? tokenizer_only(&r) : train_main(&r);
     run_free(&r);
     return rc;
 }
