@@ -194,6 +194,9 @@ static gb_status make_model(train_run *r, gb_error *err) {
         r->T = r->task == GB_TASK_TRANSLATE ? (mt < o->context ? mt : o->context) : r->Ts;
     }
     c.max_seq = r->T > r->Ts ? r->T : r->Ts;
+    /* sinusoidal positions cost nothing: give the model the whole --context as its
+       window, so people can type longer sentences than the training examples */
+    if (c.pos != GB_POS_LEARNED && o->context > c.max_seq) c.max_seq = o->context;
     if (r->task == GB_TASK_CLASSIFY) {
         c.n_classes = r->n_classes;
         for (int i = 0; i < r->n_classes; i++) memcpy(c.class_labels[i], r->labels[i], GB_MAX_LABEL);

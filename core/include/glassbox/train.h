@@ -79,7 +79,7 @@ int gb_trainer_n_targets(const gb_trainer *t);
 /* Gradient buffer, carved like m->params (same table, same offsets). */
 float *gb_trainer_grads(gb_trainer *t);
 size_t gb_trainer_n_params(const gb_trainer *t);
-/* Activation buffer introspection: count of carved tensors and total floats. */
+/* Floats in the one activation allocation (saved activations and scratch). */
 size_t gb_trainer_activation_floats(const gb_trainer *t);
 
 /* ---- optimiser: AdamW, linear warm-up then cosine decay, global-norm clipping ---- */
