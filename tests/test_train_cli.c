@@ -74,9 +74,9 @@ static void test_train_then_open_and_eval(void **state) {
     free(so), free(se);
 }
 
-/* Start `glassbox train`, wait for its banner, interrupt it with sig after
- * delay seconds, return its exit status. */
-static int run_and_signal(const char *const *args, int sig, double delay) {
+/* Start `glassbox train`, wait until its progress output shows `needle` (a
+ * step it has reached), interrupt it with sig, return its exit status. */
+static int run_and_signal(const char *const *args, int sig, const char *needle) {
     int perr[2];
     if (pipe(perr)) return -1;
     pid_t pid = fork();
@@ -92,14 +92,15 @@ static int run_and_signal(const char *const *args, int sig, double delay) {
         _exit(127);
     }
     close(perr[1]);
-    char buf[4096];
+    char buf[8192];
     size_t got = 0;
-    while (got < sizeof buf - 1 && !memchr(buf, '\n', got)) { /* the banner line */
+    buf[0] = '\0';
+    while (got < sizeof buf - 1 && !strstr(buf, needle)) {
         ssize_t k = read(perr[0], buf + got, sizeof buf - 1 - got);
         if (k <= 0) break;
         got += (size_t)k;
+        buf[got] = '\0';
     }
-    usleep((useconds_t)(delay * 1e6));
     kill(pid, sig);
     while (read(perr[0], buf, sizeof buf) > 0) {
     }
@@ -133,7 +134,7 @@ static void test_interrupt_and_resume(void **state) {
     for (int k = 0; k < 2; k++) {
         remove(resumed);
         const char *a2[] = {TRAIN_ARGS(resumed, "300"), NULL};
-        int rc = run_and_signal(a2, sigs[k], 0.3);
+        int rc = run_and_signal(a2, sigs[k], "step 50/");
         printf("  signal %d: exit status %d\n", sigs[k], rc);
         assert_int_equal(rc, 128 + sigs[k]);
         char ck[1100];
@@ -154,7 +155,7 @@ static void test_checkpoint_from_other_settings(void **state) {
     (void)state;
     const char *out = gbt_tmp("other.safetensors");
     const char *a1[] = {TRAIN_ARGS(out, "300"), NULL};
-    assert_int_equal(run_and_signal(a1, SIGINT, 0.2), 130);
+    assert_int_equal(run_and_signal(a1, SIGINT, "step 50/"), 130);
     const char *a2[] = {TRAIN_ARGS(out, "300"), "--lr", "0.001", NULL};
     char *se = NULL;
     assert_int_equal(gbt_run(NULL, 0, NULL, NULL, &se, a2), 2);
