@@ -36,4 +36,6 @@ int gb_bench_core(gb_bench *b);
 int gb_bench_train(gb_bench *b);
 int gb_bench_analysis(gb_bench *b);
 int gb_bench_viz(gb_bench *b);
+int gb_bench_tokenizer(gb_bench *b);
+int gb_bench_sampler(gb_bench *b);
 #endif
