@@ -162,17 +162,18 @@ static const char *const CLAIM_USAGE[] = {
     "attention [stack=encoder|cross] layer=L head=H from=\"w\" to=\"w\" >= X",
     "neighbors \"w\" includes|excludes \"v\" k=K",
     "similarity \"a\" \"b\" >= X",
-    "next \"prompt\" top1 \"w\" | next \"prompt\" in-top K \"w\"",
+    "next \"prompt\" top1 \"w\" | next \"prompt\" in-top K \"w\" [positions=off]",
     "generate \"prompt\" == \"text\"",
     "translate \"source\" == \"target\"",
     "classify \"text\" == LABEL",
     "tokens \"text\" == \"t1 t2 ...\"",
     "setting-changes-choice \"prompt\" SPEC_A SPEC_B [seed=S]",
     "bigram \"w\" top1 \"v\" | bigram \"w\" in-top K \"v\"",
+    "analogy \"a\" \"b\" \"c\" top1 \"d\" | analogy \"a\" \"b\" \"c\" in-top K \"d\"",
 };
 static const char *const CLAIM_NAMES[] = {"attention", "neighbors", "similarity", "next", "generate",
                                           "translate", "classify",  "tokens",     "setting-changes-choice",
-                                          "bigram"};
+                                          "bigram", "analogy"};
 #define N_CLAIM_KINDS ((int)(sizeof CLAIM_NAMES / sizeof CLAIM_NAMES[0]))
 
 static gb_status bad_claim(pctx *c, int kind, const char *why) {
@@ -255,9 +256,17 @@ static gb_status parse_claim_args(pctx *c, int kind, dtok *t, gb_lesson_claim *c
         return parse_cmp(c, kind, t->s[3], t->s[4], cl);
     case GB_CLAIM_NEXT:
     case GB_CLAIM_BIGRAM:
+        if (kind == GB_CLAIM_NEXT && t->n > 4 && strcmp(t->s[t->n - 1], "positions=off") == 0) {
+            cl->no_positions = true;
+            free(t->s[--t->n]);
+        }
         if (t->n < 4) return bad_claim(c, kind, "too few words");
         cl->text = xstrdup(t->s[1]);
         return parse_rank(c, kind, t, 2, cl);
+    case GB_CLAIM_ANALOGY:
+        if (t->n < 6) return bad_claim(c, kind, "three words, then top1 WORD or in-top K WORD");
+        cl->text = xstrdup(t->s[1]), cl->want2 = xstrdup(t->s[2]), cl->word3 = xstrdup(t->s[3]);
+        return parse_rank(c, kind, t, 4, cl);
     case GB_CLAIM_GENERATE:
     case GB_CLAIM_TRANSLATE:
     case GB_CLAIM_CLASSIFY:
@@ -293,7 +302,7 @@ static gb_status parse_claim(pctx *c, const char *args, gb_lesson_step *st) {
         if (strcmp(t.s[0], CLAIM_NAMES[i]) == 0) kind = i;
     if (kind < 0) {
         s = PFAIL(c, "unknown claim '%s' (one of: attention, neighbors, similarity, next, generate, "
-                  "translate, classify, tokens, setting-changes-choice, bigram)", t.n ? t.s[0] : "");
+                  "translate, classify, tokens, setting-changes-choice, bigram, analogy)", t.n ? t.s[0] : "");
     } else {
         gb_lesson_claim *grown = realloc(st->claims, (size_t)(st->n_claims + 1) * sizeof *grown);
         if (!grown) s = PFAIL(c, "out of memory");
@@ -440,6 +449,7 @@ static gb_status directive(pctx *c, const char *name, const char *args, gb_lesso
                      "distribution, generation, compare, translation, classification)", s->view);
     }
     if (strcmp(name, "prompt") == 0) {
+        s->prompt_line = c->line;
         free(s->prompt);
         while (*args == ' ') args++;
         s->prompt = xstrdup(args);
@@ -450,7 +460,7 @@ static gb_status directive(pctx *c, const char *name, const char *args, gb_lesso
     if (strcmp(name, "layer") == 0) return parse_int(c, "@layer", args + strspn(args, " "), 0, 63, &n) ? c->err->status : (s->layer = (int)n, GB_OK);
     if (strcmp(name, "head") == 0) return parse_int(c, "@head", args + strspn(args, " "), 0, 255, &n) ? c->err->status : (s->head = (int)n, GB_OK);
     if (strcmp(name, "generate") == 0) return parse_int(c, "@generate", args + strspn(args, " "), 1, 256, &n) ? c->err->status : (s->generate = (int)n, GB_OK);
-    if (strcmp(name, "select") == 0) return set_words(c, args, s->select, &s->n_select);
+    if (strcmp(name, "select") == 0) return s->select_line = c->line, set_words(c, args, s->select, &s->n_select);
     if (strcmp(name, "highlight") == 0) return set_words(c, args, s->highlight, &s->n_highlight);
     if (strcmp(name, "sampling") == 0) return set_sampling(c, args, s);
     if (strcmp(name, "include") == 0) return include_file(c, args, st, text, depth);
@@ -530,7 +540,8 @@ void gb_lesson_free(gb_lesson *l) {
         free(s->title), free(s->text), free(s->image);
         state_free(&s->state);
         for (int k = 0; k < s->n_claims; k++)
-            free(s->claims[k].text), free(s->claims[k].want), free(s->claims[k].want2);
+            free(s->claims[k].text), free(s->claims[k].want), free(s->claims[k].want2),
+                free(s->claims[k].word3);
         free(s->claims);
     }
     free(l->steps), free(l->path), free(l->title), free(l->intro);

@@ -350,7 +350,9 @@ static gb_status claim_next(ctx *x) {
     if (need_model(x, GB_ARCH_DECODER) || word_id(x, cl->want, &want) || encode(x, cl->text, true, &ids, &n))
         return x->err->status;
     gb_state *st = gb_state_new(x->m, x->m->cfg.max_seq, x->err);
-    gb_status s = st ? gb_forward_decoder(x->m, st, ids, n, 0, NULL, x->err) : x->err->status;
+    gb_intervention iv = {.kind = GB_IV_POS_SCALE, .value = 0};
+    gb_run_opts ro = {.iv = &iv, .n_iv = 1};
+    gb_status s = st ? gb_forward_decoder(x->m, st, ids, n, 0, cl->no_positions ? &ro : NULL, x->err) : x->err->status;
     if (!s) {
         const float *lg = gb_state_logits(st);
         int V = x->m->cfg.vocab_size, best = argmax(lg, V), rank;
@@ -361,8 +363,8 @@ static gb_status claim_next(ctx *x) {
             label(x, best, w, sizeof w);
             prob_rank(lg, V, best, &pb, &rank);
             prob_rank(lg, V, want, &p, &rank);
-            s = cfail(x, "claim failed: after '%s' the most likely next word is '%s' (%.2f); '%s' is number %d (%.2f)",
-                      cl->text, w, pb, cl->want, rank + 1, p);
+            s = cfail(x, "claim failed: after '%s'%s the most likely next word is '%s' (%.2f); '%s' is number %d (%.2f)",
+                      cl->text, cl->no_positions ? " without positions" : "", w, pb, cl->want, rank + 1, p);
         }
     }
     gb_state_free(st);
@@ -572,6 +574,30 @@ static gb_status claim_bigram(ctx *x) {
     return s;
 }
 
+static gb_status claim_analogy(ctx *x) {
+    const gb_lesson_claim *cl = x->cl;
+    int a = 0, b = 0, c = 0, d = 0;
+    if (need_model(x, -1) || word_id(x, cl->text, &a) || word_id(x, cl->want2, &b) || word_id(x, cl->word3, &c) ||
+        word_id(x, cl->want, &d))
+        return x->err->status;
+    gb_vindex ix;
+    if (gb_vindex_build(&ix, x->m->w.embed, x->m->cfg.vocab_size, x->m->cfg.d_model, x->err)) return x->err->status;
+    gb_neighbor *nb = malloc((size_t)cl->k * sizeof *nb);
+    int got = nb ? gb_analogy(&ix, a, b, c, GB_METRIC_COSINE, cl->k, nb, NULL, x->err) : -1;
+    gb_status s = got < 0 ? (x->err->status ? x->err->status : GB_ERR_INTERNAL) : GB_OK;
+    bool found = false;
+    for (int i = 0; i < got; i++) found |= nb[i].id == d;
+    if (!s && !found) {
+        char w[64] = "?";
+        if (got > 0) label(x, nb[0].id, w, sizeof w);
+        s = cfail(x, "claim failed: '%s' - '%s' + '%s' is nearest to '%s' (%.2f); '%s' is not in the first %d", cl->text,
+                  cl->want2, cl->word3, w, got > 0 ? nb[0].score : 0.0, cl->want, cl->k);
+    }
+    free(nb);
+    gb_vindex_free(&ix);
+    return s;
+}
+
 gb_status gb_lesson_check_claim(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson_step *s,
                                 const gb_lesson_claim *cl, gb_error *err) {
     ctx x = {c, l, s, cl, NULL, NULL, err};
@@ -586,8 +612,33 @@ gb_status gb_lesson_check_claim(gb_lesson_checker *c, const gb_lesson *l, const 
     case GB_CLAIM_TOKENS: return claim_tokens(&x);
     case GB_CLAIM_SETTING: return claim_setting(&x);
     case GB_CLAIM_BIGRAM: return claim_bigram(&x);
+    case GB_CLAIM_ANALOGY: return claim_analogy(&x);
     }
     return gb_fail(err, GB_ERR_INTERNAL, "%s:%d: unknown claim kind", l->path, cl->line);
+}
+
+/* The prompt and the selected words are known to the step's model. */
+static int check_words(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson_step *s, gb_lesson_report_fn report,
+                       void *user) {
+    const gb_lesson_state *st = &s->state;
+    /* the tokenization view shows how ANY text is cut, unknown words included */
+    if (!st->model || (st->view && strcmp(st->view, "tokenization") == 0)) return 0;
+    const cached *e = get_model(c, st->model);
+    if (!e || !e->model) return 0;
+    int bad = 0;
+    gb_lesson_claim fake = {.line = st->prompt_line};
+    ctx x = {c, l, s, &fake, e->model, e->tok, NULL};
+    for (int i = -1; i < st->n_select; i++) {
+        const char *text = i < 0 ? st->prompt : st->select[i];
+        int line = i < 0 ? st->prompt_line : st->select_line;
+        if (!text || (line < s->line && st->model_line < s->line)) continue; /* checked in an earlier step */
+        gb_error err = {0};
+        int *ids = NULL, n = 0;
+        x.err = &err, fake.line = line;
+        if (encode(&x, text, false, &ids, &n)) report(user, GB_LESSON_ERROR, err.msg), bad++;
+        free(ids);
+    }
+    return bad;
 }
 
 /* Models and tokenizers named by a step open, and selected words exist. */
@@ -611,6 +662,7 @@ static int check_state(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson
             report(user, GB_LESSON_ERROR, msg), bad++;
         }
     }
+    bad += check_words(c, l, s, report, user);
     if (s->image && !gb_io_is_file(s->image)) {
         snprintf(msg, sizeof msg, "%s:%d: @image %s: no such file", l->path, s->line, s->image);
         report(user, GB_LESSON_ERROR, msg), bad++;

@@ -44,13 +44,14 @@ typedef enum gb_claim_kind {
     GB_CLAIM_ATTENTION,   /* attention [stack=encoder|decoder|cross] layer=L head=H from="w" to="w" >= X */
     GB_CLAIM_NEIGHBORS,   /* neighbors "w" includes "v" k=K  |  neighbors "w" excludes "v" k=K */
     GB_CLAIM_SIMILARITY,  /* similarity "a" "b" >= X  (cosine of the embedding rows) */
-    GB_CLAIM_NEXT,        /* next "prompt" top1 "w"  |  next "prompt" in-top K "w" */
+    GB_CLAIM_NEXT,        /* next "prompt" top1 "w"  |  next "prompt" in-top K "w"  [positions=off] */
     GB_CLAIM_GENERATE,    /* generate "prompt" == "text"  (the step's sampling, seed, @generate) */
     GB_CLAIM_TRANSLATE,   /* translate "source" == "target"  (greedy) */
     GB_CLAIM_CLASSIFY,    /* classify "text" == label */
     GB_CLAIM_TOKENS,      /* tokens "text" == "a b c"  (token labels joined by spaces) */
     GB_CLAIM_SETTING,     /* setting-changes-choice "prompt" "specA" "specB" [seed=S] */
     GB_CLAIM_BIGRAM,      /* bigram "w" top1 "v"  |  bigram "w" in-top K "v" */
+    GB_CLAIM_ANALOGY,     /* analogy "a" "b" "c" top1 "d"  |  ... in-top K "d"  (a - b + c) */
 } gb_claim_kind;
 
 typedef enum gb_cmp { GB_CMP_GE, GB_CMP_LE, GB_CMP_GT, GB_CMP_LT } gb_cmp;
@@ -61,7 +62,8 @@ typedef struct gb_lesson_claim {
     int line;
     char *text;           /* the quoted text: prompt, word, source */
     char *want;           /* the expected word, text, label, or spec A */
-    char *want2;          /* SETTING: spec B; ATTENTION: the "to" word */
+    char *want2;          /* SETTING: spec B; ATTENTION: the "to" word; ANALOGY: b */
+    char *word3;          /* ANALOGY: c */
     int k;                /* NEIGHBORS/NEXT/BIGRAM: how many; 1 for top1 */
     bool negate;          /* NEIGHBORS excludes */
     gb_cmp cmp;           /* ATTENTION, SIMILARITY */
@@ -70,6 +72,7 @@ typedef struct gb_lesson_claim {
     gb_claim_stack stack; /* ATTENTION */
     uint64_t seed;        /* SETTING */
     bool has_seed;
+    bool no_positions;    /* NEXT: run with the positional encoding removed */
 } gb_lesson_claim;
 
 /* The viewer's state at a step (after applying this and earlier steps). */
@@ -87,7 +90,7 @@ typedef struct gb_lesson_state {
     int top_k;
     uint64_t seed;
     int generate;         /* tokens to generate in this step (0: none) */
-    int model_line, view_line, tokenizer_line; /* where they were set */
+    int model_line, view_line, tokenizer_line, prompt_line, select_line; /* where they were set */
 } gb_lesson_state;
 
 typedef struct gb_lesson_step {
