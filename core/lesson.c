@@ -162,7 +162,7 @@ static const char *const CLAIM_USAGE[] = {
     "attention [stack=encoder|cross] layer=L head=H from=\"w\" to=\"w\" >= X",
     "neighbors \"w\" includes|excludes \"v\" k=K",
     "similarity \"a\" \"b\" >= X",
-    "next \"prompt\" top1 \"w\" | next \"prompt\" in-top K \"w\" [positions=off]",
+    "next \"prompt\" top1 \"w\" | next \"prompt\" in-top K \"w\" | next \"prompt\" prob \"w\" >= X [positions=off]",
     "generate \"prompt\" == \"text\"",
     "translate \"source\" == \"target\"",
     "classify \"text\" == LABEL",
@@ -198,6 +198,10 @@ static gb_status parse_rank(pctx *c, int kind, const dtok *t, int i, gb_lesson_c
     } else if (i + 3 == t->n && strcmp(t->s[i], "in-top") == 0) {
         if (parse_int(c, "in-top", t->s[i + 1], 1, 1000, &k)) return c->err->status;
         cl->want = xstrdup(t->s[i + 2]);
+    } else if (kind == GB_CLAIM_NEXT && i + 4 == t->n && strcmp(t->s[i], "prob") == 0) {
+        cl->want = xstrdup(t->s[i + 1]);
+        cl->k = 0; /* a probability, not a rank */
+        return parse_cmp(c, kind, t->s[i + 2], t->s[i + 3], cl);
     } else {
         return bad_claim(c, kind, "after the text comes top1 WORD or in-top K WORD");
     }

@@ -358,7 +358,10 @@ static gb_status claim_next(ctx *x) {
         int V = x->m->cfg.vocab_size, best = argmax(lg, V), rank;
         double p, pb;
         prob_rank(lg, V, want, &p, &rank);
-        if (rank >= cl->k) {
+        if (cl->k == 0 && !compare(cl->cmp, p, cl->threshold)) {
+            s = cfail(x, "claim failed: after '%s'%s the probability of '%s' is %.3f, %s %g", cl->text,
+                      cl->no_positions ? " without positions" : "", cl->want, p, cmp_fail_word(cl->cmp), cl->threshold);
+        } else if (cl->k > 0 && rank >= cl->k) {
             char w[64];
             label(x, best, w, sizeof w);
             prob_rank(lg, V, best, &pb, &rank);

@@ -44,7 +44,7 @@ typedef enum gb_claim_kind {
     GB_CLAIM_ATTENTION,   /* attention [stack=encoder|decoder|cross] layer=L head=H from="w" to="w" >= X */
     GB_CLAIM_NEIGHBORS,   /* neighbors "w" includes "v" k=K  |  neighbors "w" excludes "v" k=K */
     GB_CLAIM_SIMILARITY,  /* similarity "a" "b" >= X  (cosine of the embedding rows) */
-    GB_CLAIM_NEXT,        /* next "prompt" top1 "w"  |  next "prompt" in-top K "w"  [positions=off] */
+    GB_CLAIM_NEXT,        /* next "prompt" top1 "w" | in-top K "w" | prob "w" >= X  [positions=off] */
     GB_CLAIM_GENERATE,    /* generate "prompt" == "text"  (the step's sampling, seed, @generate) */
     GB_CLAIM_TRANSLATE,   /* translate "source" == "target"  (greedy) */
     GB_CLAIM_CLASSIFY,    /* classify "text" == label */
@@ -64,7 +64,7 @@ typedef struct gb_lesson_claim {
     char *want;           /* the expected word, text, label, or spec A */
     char *want2;          /* SETTING: spec B; ATTENTION: the "to" word; ANALOGY: b */
     char *word3;          /* ANALOGY: c */
-    int k;                /* NEIGHBORS/NEXT/BIGRAM: how many; 1 for top1 */
+    int k;                /* NEIGHBORS/NEXT/BIGRAM: how many; 1 for top1; NEXT: 0 = prob */
     bool negate;          /* NEIGHBORS excludes */
     gb_cmp cmp;           /* ATTENTION, SIMILARITY */
     double threshold;
