@@ -356,7 +356,9 @@ static gb_status set_words(pctx *c, const char *args, char **words, int *n) {
 static gb_status set_sampling(pctx *c, const char *args, gb_lesson_state *s) {
     dtok t = {0};
     if (split(c, args, &t)) return c->err->status;
-    gb_status st = GB_OK;
+    gb_status st = t.n ? GB_OK : PFAIL(c, "@sampling needs settings (greedy, temperature=X, top-k=K, top-p=P, seed=S)");
+    /* each @sampling line is the whole setting: what it does not mention is off */
+    s->temperature = 1, s->top_k = 0, s->top_p = 1, s->seed = 0;
     for (int i = 0; !st && i < t.n; i++) {
         const char *v;
         long n = 0;
