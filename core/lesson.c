@@ -281,8 +281,10 @@ static gb_status parse_claim_args(pctx *c, int kind, dtok *t, gb_lesson_claim *c
     case GB_CLAIM_SETTING: {
         if (t->n != 4 && t->n != 5) return bad_claim(c, kind, "a prompt and two settings");
         gb_sampler_settings s;
-        for (int i = 2; i < 4; i++)
-            if (gb_sampler_settings_parse(t->s[i], &s, c->err)) return PFAIL(c, "claim setting '%s': %s", t->s[i], c->err->msg);
+        for (int i = 2; i < 4; i++) {
+            gb_error e2 = {0};
+            if (gb_sampler_settings_parse(t->s[i], &s, &e2)) return PFAIL(c, "claim setting '%s': %s", t->s[i], e2.msg);
+        }
         if (t->n == 5) {
             const char *v = opt_val(t->s[4], "seed");
             long seed = 0;
@@ -485,36 +487,38 @@ static gb_status directive(pctx *c, const char *name, const char *args, gb_lesso
                  "sampling, generate, image, include, claim)", name);
 }
 
-/* Narrative and directive lines of a step (or an included file). */
+/* One narrative or directive line of a step (or an included file). */
+static gb_status add_line(pctx *c, const char *text, size_t n, gb_lesson_step *st, sbuf *narr, int depth) {
+    c->line++;
+    if (n && text[n - 1] == '\r') n--;
+    char *line = malloc(n + 1);
+    if (!line) return PFAIL(c, "out of memory");
+    memcpy(line, text, n), line[n] = '\0';
+    gb_status s = GB_OK;
+    if (memchr(line, '\0', n)) s = PFAIL(c, "a NUL byte in the text");
+    else if (line[0] == '@') {
+        size_t k = 1;
+        while (line[k] && (isalnum((unsigned char)line[k]) || line[k] == '-')) k++;
+        char name[32];
+        if (k - 1 >= sizeof name || k == 1) s = PFAIL(c, "a directive needs a name after '@'");
+        else {
+            memcpy(name, line + 1, k - 1), name[k - 1] = '\0';
+            s = directive(c, name, line + k, st, narr, depth);
+        }
+    } else if (depth > 0 && line[0] == '#') {
+        s = PFAIL(c, "an included file may not start steps (#)");
+    } else if (sbuf_add(narr, line, n) || sbuf_add(narr, "\n", 1)) {
+        s = PFAIL(c, "out of memory");
+    }
+    free(line);
+    return s;
+}
+
 static gb_status add_lines(pctx *c, const char *text, size_t len, gb_lesson_step *st, sbuf *narr, int depth) {
-    size_t i = 0;
-    while (i < len) {
+    for (size_t i = 0; i < len;) {
         size_t e = i;
         while (e < len && text[e] != '\n') e++;
-        c->line++;
-        size_t n = e - i;
-        if (n && text[i + n - 1] == '\r') n--;
-        char *line = malloc(n + 1);
-        if (!line) return PFAIL(c, "out of memory");
-        memcpy(line, text + i, n), line[n] = '\0';
-        gb_status s = GB_OK;
-        if (memchr(line, '\0', n)) s = PFAIL(c, "a NUL byte in the text");
-        else if (line[0] == '@') {
-            size_t k = 1;
-            while (line[k] && (isalnum((unsigned char)line[k]) || line[k] == '-')) k++;
-            char name[32];
-            if (k - 1 >= sizeof name || k == 1) s = PFAIL(c, "a directive needs a name after '@'");
-            else {
-                memcpy(name, line + 1, k - 1), name[k - 1] = '\0';
-                s = directive(c, name, line + k, st, narr, depth);
-            }
-        } else if (depth > 0 && line[0] == '#') {
-            s = PFAIL(c, "an included file may not start steps (#)");
-        } else if (sbuf_add(narr, line, n) || sbuf_add(narr, "\n", 1)) {
-            s = PFAIL(c, "out of memory");
-        }
-        free(line);
-        if (s) return s;
+        if (add_line(c, text + i, e - i, st, narr, depth)) return c->err->status;
         i = e + 1;
     }
     return GB_OK;
@@ -597,7 +601,7 @@ static gb_status parse_body(pctx *c, gb_lesson *l, const char *text, size_t len)
             s = PFAIL(c, "directives belong to a step: put them after a '## Step title' line");
         } else {
             gb_lesson_step *st = l->n_steps ? &l->steps[l->n_steps - 1] : &intro;
-            s = add_lines(c, ln, n, st, &narr, 0);
+            s = add_line(c, ln, n, st, &narr, 0);
         }
         i = e + 1;
     }
