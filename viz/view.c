@@ -7,7 +7,7 @@
 
 static const gb_view *const VIEWS[] = {
     &gb_view_tokenization,
-    /*EMB*/
+    &gb_view_embeddings,
     &gb_view_positions,
     NULL,
 };

@@ -475,11 +475,10 @@ static void draw_compare_panel(cairo_t *cr, gb_rect r, const tok_view *v, const 
         gb_rect chips = {rr.x + name_w, rr.y + 2, rr.w - name_w, rr.h - 6};
         chipset cs;
         if (res->rec && final_chips(v, i, false, &cs)) {
-            cairo_save(cr); /* one row of chips: the rest is cut off */
-            cairo_rectangle(cr, chips.x - 2, chips.y - 2, chips.w + 4, chips.h + 2);
-            cairo_clip(cr);
-            gb_draw_chips(cr, (gb_rect){chips.x, chips.y, chips.w, 1}, cs.c, cs.n, t);
-            cairo_restore(cr);
+            gb_rect one;
+            gb_chips_layout(cs.c, 1, chips, t, &one);
+            chips.h = one.h; /* one row of chips: the rest is not drawn */
+            gb_draw_chips(cr, chips, cs.c, cs.n, t);
             chipset_free(&cs);
         } else {
             gb_set_rgb(cr, t->fg_dim);
