@@ -478,6 +478,7 @@ static gb_ui *emb_ui(void *self) { return &((emb_view *)self)->ui; }
 static const char *emb_input_error(const void *self) {
     const emb_view *v = self;
     static char msg[400];
+    if (!v->computed) return "embeddings: this view needs a model (--model M)";
     int V = v->mc.model ? v->mc.model->cfg.vocab_size : 0;
     for (int k = 0; k < 2; k++)
         if (v->computed && v->mc.ok && v->pick[k] >= V)

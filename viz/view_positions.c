@@ -425,7 +425,8 @@ static void draw_sum(cairo_t *cr, gb_rect r, const pos_view *v, const gb_theme *
     if (a == 0) a = 1;
     char lab[3][96];
     snprintf(lab[0], sizeof lab[0], "embedding of %s", v->sum_label);
-    snprintf(lab[1], sizeof lab[1], "+ position %d", v->sum_pos);
+    if (v->rope) snprintf(lab[1], sizeof lab[1], "+ nothing (RoPE)");
+    else snprintf(lab[1], sizeof lab[1], "+ position %d", v->sum_pos);
     snprintf(lab[2], sizeof lab[2], "= input");
     double rh = sum_row_h(t);
     gb_rect strip = {in.x, in.y, in.w - t->font * 5, rh};

@@ -37,6 +37,7 @@ typedef struct tok_view {
     gb_widget tok_dd, prev_b, next_b, step_s, all_b;
     double w, h;
     int hover;                          /* final token under the pointer, -1 */
+    float state_f[5], counts_f[GB_TOK_CHOICES], *ids_f; /* tok_matrix() */
     double hover_x, hover_y;
 } tok_view;
 
@@ -232,6 +233,7 @@ static void tok_destroy(void *self) {
     gb_tok_catalog_free(&v->cat);
     free(v->c_prompt);
     free(v->own);
+    free(v->ids_f);
     gb_widget *ws[5] = {&v->tok_dd, &v->prev_b, &v->step_s, &v->next_b, &v->all_b};
     for (int i = 0; i < 5; i++) {
         ws[i]->items = NULL;
@@ -352,9 +354,9 @@ static void geometry(const tok_view *v, double w, double h, const gb_shared *sh,
     double ha = head + line + t->pad + chips_h(&a, inner, t), hb = head + chips_h(&b, inner, t);
     double hc = head + chips_h(&c, inner, t);
     chipset_free(&a), chipset_free(&b), chipset_free(&c);
-    double avail = r.h - 3 * t->gap, cmp_min = fmin(avail * 0.25, head + 3 * t->font * 2.6);
-    double need = ha + hb + hc, room = avail - cmp_min;
-    double f = need > room && need > 0 ? room / need : 1;
+    /* the first three panels get what they need; the comparison what is left */
+    double avail = r.h - 3 * t->gap, need = ha + hb + hc;
+    double f = need > avail && need > 0 ? fmax(0, avail) / need : 1;
     g->text = gb_rect_cut_top(&r, fmax(0, ha * f), t->gap);
     g->replay = gb_rect_cut_top(&r, fmax(0, hb * f), t->gap);
     g->final = gb_rect_cut_top(&r, fmax(0, hc * f), t->gap);
@@ -530,6 +532,10 @@ static void tok_draw(cairo_t *cr, double w, double h, const void *self, const gb
         gb_view_message(cr, (gb_rect){0, 0, w, h}, sh->busy ? "Tokenizing\xE2\x80\xA6" : "Nothing tokenized yet", t);
         return;
     }
+    if (!v->c_prompt || !v->c_prompt[0]) {
+        gb_view_message(cr, (gb_rect){0, 0, w, h}, "No text to tokenize: type a prompt (Ctrl+L).", t);
+        return;
+    }
     tok_geom g;
     geometry(v, w, h, sh, &g);
     if (!r->rec) {
@@ -632,11 +638,39 @@ static gb_ui *tok_ui(void *self) { return &((tok_view *)self)->ui; }
 static const char *tok_input_error(const void *self) {
     const tok_view *v = self;
     const tok_result *r = cur(v);
+    static char msg[320];
     if (!v->computed) return NULL;
+    if (!v->c_prompt || !v->c_prompt[0]) return "tokenization: no text to tokenize (give --prompt TEXT)";
     if (!r || (!r->rec && r->error[0])) {
-        static char msg[320];
         snprintf(msg, sizeof msg, "tokenization: %s", r ? r->error : "no tokenizer");
         return msg;
+    }
+    return NULL;
+}
+
+/* "state" [1, 5]: the chosen tokenizer, the step shown, the merges, the
+ * tokens, the tokenizers listed; "counts" [1, n]: tokens per tokenizer (-1:
+ * not available); "tokens" [1, n]: the ids. For tests and exports. */
+static const float *tok_matrix(const void *self, const char *name, int *rows, int *cols) {
+    tok_view *v = (tok_view *)self; /* the buffers are a cache of the state */
+    const tok_result *r = cur(v);
+    if (!r) return NULL;
+    *rows = 1;
+    if (strcmp(name, "state") == 0) {
+        v->state_f[0] = (float)v->sel, v->state_f[1] = (float)cur_step(v), v->state_f[2] = (float)n_merges(v);
+        v->state_f[3] = (float)r->n, v->state_f[4] = (float)v->cat.n;
+        return *cols = 5, v->state_f;
+    }
+    if (strcmp(name, "counts") == 0) {
+        for (int i = 0; i < v->cat.n; i++) v->counts_f[i] = v->res[i].rec ? (float)v->res[i].n : -1.0f;
+        return *cols = v->cat.n, v->counts_f;
+    }
+    if (strcmp(name, "tokens") == 0 && r->n > 0) {
+        float *f = realloc(v->ids_f, (size_t)r->n * sizeof *f);
+        if (!f) return NULL;
+        v->ids_f = f;
+        for (int i = 0; i < r->n; i++) f[i] = (float)r->ids[i];
+        return *cols = r->n, f;
     }
     return NULL;
 }
@@ -661,4 +695,5 @@ const gb_view gb_view_tokenization = {
     .shortcuts = TOK_KEYS,
     .ui = tok_ui,
     .input_error = tok_input_error,
+    .matrix = tok_matrix,
 };

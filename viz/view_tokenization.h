@@ -31,8 +31,8 @@ typedef struct gb_tok_catalog {
 
 /* Fill the catalogue with paths (nothing is loaded): first `own` (--tokenizer or
  * the model's tokenizer_ref, may be NULL), then the fixtures' GPT-2 and
- * llama2.c tokenizers when present, the bundled ones under data/models and
- * data/tokenizers, and "characters" and "words" built from the prompt itself.
+ * llama2.c tokenizers when present, "characters" and "words" built from the
+ * prompt itself, and the bundled ones under data/models and data/tokenizers.
  * Duplicated paths are listed once. */
 void gb_tok_catalog_find(gb_tok_catalog *cat, const char *own);
 /* Load every file entry that is not loaded yet (worker thread: touches only cat). */

@@ -87,11 +87,11 @@ void gb_tok_catalog_find(gb_tok_catalog *cat, const char *own) {
     fx = gb_find_bundled("../tests/fixtures/llama2c_stories260K/tok512.bin");
     if (fx) add(cat, "tok512.bin", fx, 0);
     free(fx);
+    add(cat, "characters of the text", NULL, GB_TOK_CHAR + 1);
+    add(cat, "words of the text", NULL, GB_TOK_WORD + 1);
     char *data = bundled_dir("grammars/classroom.grammar", "/grammars/classroom.grammar");
     if (data) add_bundled(cat, data);
     free(data);
-    add(cat, "characters of the text", NULL, GB_TOK_CHAR + 1);
-    add(cat, "words of the text", NULL, GB_TOK_WORD + 1);
 }
 
 void gb_tok_catalog_load(gb_tok_catalog *cat) {
