@@ -347,6 +347,7 @@ gb_rect emb_scatter_rect(const emb_view *v, const emb_geom *g, const gb_shared *
     (void)v;
     gb_rect in = gb_rect_inset(g->scatter, sh->theme->pad);
     gb_rect_cut_top(&in, gb_panel_header_h("x", sh->theme) - sh->theme->pad, sh->theme->pad);
+    gb_rect_cut_bottom(&in, sh->theme->font_small * 2, 0); /* the key under the plot */
     return in;
 }
 

@@ -72,7 +72,7 @@ typedef struct emb_geom {
 } emb_geom;
 
 void emb_geometry(const emb_view *v, double w, double h, const gb_shared *sh, emb_geom *g);
-/* The scatter's plotting rectangle inside its panel. */
+/* The scatter's plotting rectangle inside its panel (drawing and hit tests). */
 gb_rect emb_scatter_rect(const emb_view *v, const emb_geom *g, const gb_shared *sh);
 gb_scatter3d emb_scatter(const emb_view *v);
 /* The vocabulary id whose neighbours are listed: the last pick, else the chosen token. */

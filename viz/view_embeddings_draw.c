@@ -16,8 +16,8 @@ static void label_of(const emb_view *v, int id, char *buf, size_t cap) {
 static void draw_heat(cairo_t *cr, gb_rect r, const emb_view *v, const gb_theme *t) {
     int n = v->pr.n, d = v->mc.model->cfg.d_model;
     char sub[200];
-    snprintf(sub, sizeof sub, "one row per token, one column per dimension (%d): blue negative, white 0, red positive", d);
-    gb_rect in = gb_draw_panel(cr, r, "The prompt's token vectors (embedding rows)", sub, t);
+    snprintf(sub, sizeof sub, "a row per token, a column per dimension (%d); blue < 0 < red", d);
+    gb_rect in = gb_draw_panel(cr, r, "The prompt's token vectors", sub, t);
     char (*lab)[64] = calloc((size_t)n, sizeof *lab);
     const char **rows = calloc((size_t)n, sizeof *rows);
     if (lab && rows) {
@@ -38,7 +38,7 @@ static void draw_selection(cairo_t *cr, gb_rect r, const emb_view *v, const gb_t
     int id = emb_selected_id(v), V = v->mc.model->cfg.vocab_size, d = v->mc.model->cfg.d_model;
     char a[64], b[64], title[160], line[320];
     label_of(v, id, a, sizeof a);
-    snprintf(title, sizeof title, "Nearest to %s (cosine similarity, all %d dimensions)", a, d);
+    snprintf(title, sizeof title, "Nearest to %s (cosine, %d dimensions)", a, d);
     const float *E = v->mc.model->w.embed;
     bool two = v->pick[0] >= 0 && v->pick[1] >= 0 && v->pick[0] < V && v->pick[1] < V;
     const char *sub = two ? "two picked tokens compared"
@@ -51,19 +51,21 @@ static void draw_selection(cairo_t *cr, gb_rect r, const emb_view *v, const gb_t
         label_of(v, v->pick[0], a, sizeof a);
         label_of(v, v->pick[1], b, sizeof b);
         const float *p = v->mc.vocab_xyz + (size_t)v->pick[0] * 3, *q = v->mc.vocab_xyz + (size_t)v->pick[1] * 3;
-        snprintf(line, sizeof line, "%s and %s:  angle %.1f\xC2\xB0   cosine %.3f   distance %.3f", a, b,
-                 gb_angle_deg(x, y, d), gb_cosine(x, y, d), gb_euclidean(x, y, d));
+        snprintf(line, sizeof line, "%s and %s", a, b);
         gb_set_rgb(cr, t->fg);
-        fb.bold = true;
         gb_text_draw(cr, &fb, line, in.x, in.y, GB_LEFT, GB_TOP, in.w);
-        snprintf(line, sizeof line, "in all %d dimensions; the arc in the 3D view shows %.1f\xC2\xB0, the angle of the projections",
+        snprintf(line, sizeof line, "angle %.1f\xC2\xB0   cosine %.3f   distance %.3f", gb_angle_deg(x, y, d),
+                 gb_cosine(x, y, d), gb_euclidean(x, y, d));
+        fb.bold = true;
+        gb_text_draw(cr, &fb, line, in.x, in.y + t->font * 1.4, GB_LEFT, GB_TOP, in.w);
+        snprintf(line, sizeof line, "in all %d dimensions; the arc in 3D shows the projections: %.1f\xC2\xB0",
                  d, gb_angle_deg(p, q, 3));
         gb_font fs = gb_font_small(t);
         gb_set_rgb(cr, t->fg_dim);
-        gb_text_draw(cr, &fs, line, in.x, in.y + t->font * 1.5, GB_LEFT, GB_TOP, in.w);
-        gb_rect_cut_top(&in, t->font * 3.2, t->pad);
+        gb_text_draw(cr, &fs, line, in.x, in.y + t->font * 2.9, GB_LEFT, GB_TOP, in.w);
+        gb_rect_cut_top(&in, t->font * 4.4, t->pad);
     }
-    if (id < 0 || v->n_nb == 0 || in.h < t->font * 3) return;
+    if (id < 0 || v->n_nb == 0 || in.h < t->font * 7) return; /* room for a few bars at least */
     gb_font ft = gb_font_body(t);
     ft.bold = true;
     gb_set_rgb(cr, t->fg);
@@ -122,9 +124,9 @@ static void draw_key(cairo_t *cr, gb_rect r, const emb_view *v, const gb_theme *
     int c = emb_chosen(v);
     label_of(v, c >= 0 ? v->pr.ids[c] : 0, tok, sizeof tok);
     if (v->path_scale < 0.999)
-        snprintf(path_lab, sizeof path_lab, "path of %s (token %d) through the layers, shrunk \xC3\x97%.2g to fit", tok, c + 1, v->path_scale);
-    else snprintf(path_lab, sizeof path_lab, "path of %s (token %d) through the layers", tok, c + 1);
-    const char *labs[3] = {"vocabulary", "the prompt's tokens", path_lab};
+        snprintf(path_lab, sizeof path_lab, "%s through the layers (shrunk \xC3\x97%.2g)", tok, v->path_scale);
+    else snprintf(path_lab, sizeof path_lab, "%s through the layers", tok);
+    const char *labs[3] = {"vocabulary", "prompt", path_lab};
     int n = v->show_path && c >= 0 ? 3 : 2;
     for (int i = 0; i < n; i++) {
         gb_set_rgb(cr, cols[i]);
@@ -144,11 +146,11 @@ static void draw_scatter_panel(cairo_t *cr, gb_rect r, const emb_view *v, const 
     const gb_theme *t = sh->theme;
     int V = v->mc.model->cfg.vocab_size;
     char sub[300];
-    snprintf(sub, sizeof sub, "all %d tokens on the three directions along which the embeddings vary most%s%s", V,
+    snprintf(sub, sizeof sub, "all %d tokens on the 3 directions of largest variance%s%s", V,
              v->mc.n_fit < V ? " (fitted on the first 10,000 ids)" : "",
              sh->interactive ? ". Drag: rotate, wheel: zoom, click: pick" : "");
     gb_rect in = gb_draw_panel(cr, r, "The vocabulary in 3D (principal components)", sub, t);
-    gb_rect plot = in;
+    gb_rect plot = in; /* as emb_scatter_rect() computes it for the events */
     gb_rect_cut_bottom(&plot, t->font_small * 2, 0);
     gb_scatter3d s = emb_scatter(v);
     gb_draw_scatter3d(cr, plot, &s, t);
@@ -161,7 +163,7 @@ static void header(cairo_t *cr, double w, double h, const emb_view *v, const gb_
     const gb_model *m = sh->model;
     if (m && v->mc.ok) {
         const double *ra = v->mc.pca.ratio;
-        snprintf(sub, sizeof sub, "%s: %d tokens, each a vector of %d numbers. The 3D axes hold %.0f%% + %.0f%% + %.0f%% of the variance.",
+        snprintf(sub, sizeof sub, "%s: %d tokens \xC3\x97 %d numbers; the 3D axes hold %.0f%% + %.0f%% + %.0f%% of the variance",
                  sh->model_name ? sh->model_name : "model", m->cfg.vocab_size, m->cfg.d_model, 100 * ra[0],
                  100 * ra[1], 100 * ra[2]);
     }
