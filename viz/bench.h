@@ -35,4 +35,5 @@ double gb_bench_median(double *v, int n);
 int gb_bench_core(gb_bench *b);
 int gb_bench_analysis(gb_bench *b);
 int gb_bench_viz(gb_bench *b);
+int gb_bench_views(gb_bench *b);
 #endif

@@ -124,6 +124,7 @@ static const bench_area AREAS[] = {
     {"core", gb_bench_core},
     {"analysis", gb_bench_analysis},
     {"viz", gb_bench_viz},
+    {"views", gb_bench_views},
     {NULL, NULL},
 };
 
