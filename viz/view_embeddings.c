@@ -296,7 +296,7 @@ static void *emb_create(const gb_view_args *a, gb_error *err) {
         for (int i = 0; i < n; i++) v->pick[i] = ids[i];
         free(ids);
     }
-    v->cam = (gb_camera){.yaw = 0.6, .pitch = 0.35, .zoom = 1.3, .distance = 3};
+    v->cam = (gb_camera){.yaw = 0.6, .pitch = 0.35, .zoom = 1.15, .distance = 3};
     v->show_path = true;
     v->hover = -1;
     v->nb_of = -1;
@@ -395,7 +395,7 @@ static bool choose_token(emb_view *v, int step) {
 }
 
 static void reset(emb_view *v) {
-    v->cam = (gb_camera){.yaw = 0.6, .pitch = 0.35, .zoom = 1.3, .distance = 3};
+    v->cam = (gb_camera){.yaw = 0.6, .pitch = 0.35, .zoom = 1.15, .distance = 3};
     v->pick[0] = v->pick[1] = -1;
     rebuild_points(v);
 }

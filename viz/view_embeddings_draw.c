@@ -38,7 +38,7 @@ static void draw_selection(cairo_t *cr, gb_rect r, const emb_view *v, const gb_t
     int id = emb_selected_id(v), V = v->mc.model->cfg.vocab_size, d = v->mc.model->cfg.d_model;
     char a[64], b[64], title[160], line[320];
     label_of(v, id, a, sizeof a);
-    snprintf(title, sizeof title, "Nearest to %s (cosine, %d dimensions)", a, d);
+    snprintf(title, sizeof title, "Nearest to \xE2\x80\x9C%s\xE2\x80\x9D (cosine, %d dimensions)", a, d);
     const float *E = v->mc.model->w.embed;
     bool two = v->pick[0] >= 0 && v->pick[1] >= 0 && v->pick[0] < V && v->pick[1] < V;
     const char *sub = two ? "two picked tokens compared"
@@ -51,7 +51,7 @@ static void draw_selection(cairo_t *cr, gb_rect r, const emb_view *v, const gb_t
         label_of(v, v->pick[0], a, sizeof a);
         label_of(v, v->pick[1], b, sizeof b);
         const float *p = v->mc.vocab_xyz + (size_t)v->pick[0] * 3, *q = v->mc.vocab_xyz + (size_t)v->pick[1] * 3;
-        snprintf(line, sizeof line, "%s and %s", a, b);
+        snprintf(line, sizeof line, "\xE2\x80\x9C%s\xE2\x80\x9D and \xE2\x80\x9C%s\xE2\x80\x9D", a, b);
         gb_set_rgb(cr, t->fg);
         gb_text_draw(cr, &fb, line, in.x, in.y, GB_LEFT, GB_TOP, in.w);
         snprintf(line, sizeof line, "angle %.1f\xC2\xB0   cosine %.3f   distance %.3f", gb_angle_deg(x, y, d),
@@ -124,8 +124,8 @@ static void draw_key(cairo_t *cr, gb_rect r, const emb_view *v, const gb_theme *
     int c = emb_chosen(v);
     label_of(v, c >= 0 ? v->pr.ids[c] : 0, tok, sizeof tok);
     if (v->path_scale < 0.999)
-        snprintf(path_lab, sizeof path_lab, "%s through the layers (shrunk \xC3\x97%.2g)", tok, v->path_scale);
-    else snprintf(path_lab, sizeof path_lab, "%s through the layers", tok);
+        snprintf(path_lab, sizeof path_lab, "\xE2\x80\x9C%s\xE2\x80\x9D through the layers (shrunk \xC3\x97%.2g)", tok, v->path_scale);
+    else snprintf(path_lab, sizeof path_lab, "\xE2\x80\x9C%s\xE2\x80\x9D through the layers", tok);
     const char *labs[3] = {"vocabulary", "prompt", path_lab};
     int n = v->show_path && c >= 0 ? 3 : 2;
     for (int i = 0; i < n; i++) {

@@ -290,8 +290,19 @@ static bool chunk_chips(const tok_view *v, chipset *cs) {
     return true;
 }
 
+/* Index of the final token a symbol ends up in (so that a symbol has the
+ * colour of its token in panel 3 and the merges can be seen filling it). */
+static int final_token_of(const gb_tok_record *rec, const gb_tok_symbol *sym) {
+    for (int k = 0; k < rec->n_tokens; k++) {
+        const gb_tok_token *t = &rec->tokens[k];
+        if (sym->len == 0 ? (t->len == 0 && t->id == sym->id) : (sym->start >= t->start && sym->start < t->start + t->len))
+            return k;
+    }
+    return 0;
+}
+
 /* The symbols after `step` merges, chunk after chunk; the symbol made by the
- * last merge applied is selected. */
+ * last merge applied is selected; each has the colour of the token it ends up in. */
 static bool replay_chips(const tok_view *v, int step, chipset *cs) {
     const tok_result *r = cur(v);
     if (!r || !r->rec) return false;
@@ -306,7 +317,7 @@ static bool replay_chips(const tok_view *v, int step, chipset *cs) {
         k = k < 0 ? 0 : k > ch->n_merges ? ch->n_merges : k;
         int n = gb_tok_record_replay(rec, c, k, buf, rec->n_symbols + 1);
         for (int s = 0; s < n && cs->n < rec->n_symbols + 1; s++) {
-            put_chip(cs, rec, cur_tok(v), buf[s].start, buf[s].len, buf[s].id, c % 8, false);
+            put_chip(cs, rec, cur_tok(v), buf[s].start, buf[s].len, buf[s].id, final_token_of(rec, &buf[s]) % 8, false);
             cs->c[cs->n - 1].selected = last && last->chunk == c && last->pos == s;
         }
     }
@@ -360,7 +371,8 @@ static void geometry(const tok_view *v, double w, double h, const gb_shared *sh,
     g->text = gb_rect_cut_top(&r, fmax(0, ha * f), t->gap);
     g->replay = gb_rect_cut_top(&r, fmax(0, hb * f), t->gap);
     g->final = gb_rect_cut_top(&r, fmax(0, hc * f), t->gap);
-    g->compare = r;
+    g->compare = r; /* as tall as its rows, no taller */
+    g->compare.h = fmin(r.h, head + fmax(1, v->cat.n) * t->font * 2.9);
 }
 
 static void tok_layout(void *self, double w, double h, const gb_shared *sh) {
