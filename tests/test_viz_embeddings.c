@@ -136,6 +136,42 @@ static void test_neighbors_nearest(void **state) {
     close_view(&f);
 }
 
+/* The positions view's sum for token 2 of 5,6,7,8: embedding row 7, position
+ * row 2 of pos_embed.weight, and their sum, exactly as the forward pass adds. */
+static void test_positions_sum(void **state) {
+    (void)state;
+    const gb_view *v = gb_view_find("positions");
+    gb_view_model vm;
+    gb_error err = {0};
+    gbt_assert_ok(gb_view_model_open(&vm, gbt_fixture(TINY), &err), &err);
+    gb_shared sh = {.theme = gb_theme_normal()};
+    gb_view_model_share(&vm, &sh);
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.ids = "5,6,7,8";
+    a.token = 2;
+    void *self = v->create(&a, &err);
+    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
+    int rows, d;
+    const float *sum = v->matrix(self, "sum", &rows, &d);
+    assert_non_null(sum);
+    assert_int_equal(rows, 3);
+    assert_int_equal(d, vm.model->cfg.d_model);
+    const float *e = vm.model->w.embed + 7 * (size_t)d, *p = vm.model->w.pos_embed + 2 * (size_t)d;
+    float *want = malloc((size_t)d * sizeof(float));
+    for (int i = 0; i < d; i++) want[i] = e[i] + p[i];
+    gbt_assert_close(sum, e, (size_t)d, 0, "embedding strip == embed.weight[7]");
+    gbt_assert_close(sum + d, p, (size_t)d, 0, "position strip == pos_embed.weight[2]");
+    gbt_assert_close(sum + 2 * d, want, (size_t)d, 1e-6, "input strip == their sum");
+    v->layout(self, 900, 700, &sh);
+    cairo_surface_t *img = gb_render_image(v, self, &sh, 900, 700, 1.0);
+    assert_non_null(img);
+    cairo_surface_destroy(img);
+    free(want);
+    v->destroy(self);
+    gb_view_model_close(&vm);
+}
+
 /* ---- bad input ---- */
 
 static void draw_sizes(fixture *f) {
@@ -443,6 +479,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_path_starts_at_token_rope),
         cmocka_unit_test(test_path_input_learned),
         cmocka_unit_test(test_neighbors_nearest),
+        cmocka_unit_test(test_positions_sum),
         cmocka_unit_test(test_prompt_longer_than_context),
         cmocka_unit_test(test_invalid_utf8_and_tiny),
         cmocka_unit_test(test_no_model),

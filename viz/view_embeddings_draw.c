@@ -199,5 +199,16 @@ void emb_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared
     draw_heat(cr, g.heat, v, t);
     draw_selection(cr, g.sel, v, t);
     draw_scatter_panel(cr, g.scatter, v, sh);
-    if (sh->interactive) gb_ui_draw(cr, &v->ui);
+    if (sh->interactive) {
+        int c = emb_chosen(v);
+        char tok[64];
+        label_of(v, v->pr.ids[c], tok, sizeof tok);
+        snprintf(msg, sizeof msg, "token \xE2\x80\x9C%s\xE2\x80\x9D (%d of %d) is followed through the layers: [ and ] choose another",
+                 tok, c + 1, v->pr.n);
+        gb_font fb = gb_font_body(t);
+        gb_set_rgb(cr, t->fg_dim);
+        gb_text_draw(cr, &fb, msg, g.controls.x, g.controls.y + g.controls.h / 2, GB_LEFT, GB_MIDDLE,
+                     fmax(0, v->path_t.r.x - g.controls.x - t->gap));
+        gb_ui_draw(cr, &v->ui);
+    }
 }

@@ -575,12 +575,14 @@ static bool pos_event(void *self, const gb_event *ev, const gb_shared *sh) {
 
 static gb_ui *pos_ui(void *self) { return &((pos_view *)self)->ui; }
 
-/* "encoding" [positions, d] and "similarity" [positions, positions]. */
+/* "encoding" [positions, d], "similarity" [positions, positions] and, with a
+ * model, "sum" [3, d]: embedding, position and input of the chosen token. */
 static const float *pos_matrix(const void *self, const char *name, int *rows, int *cols) {
     const pos_view *v = self;
     if (!v->computed || v->no_table) return NULL;
     if (strcmp(name, "encoding") == 0) return *rows = v->n_pos, *cols = v->d, v->pe;
     if (strcmp(name, "similarity") == 0) return *rows = *cols = v->n_pos, v->sim;
+    if (strcmp(name, "sum") == 0 && v->sum) return *rows = 3, *cols = v->sum_d, v->sum;
     return NULL;
 }
 
