@@ -392,6 +392,33 @@ static void test_window_typing_updates(void **state) {
     close_window(&w);
 }
 
+/* A model that failed to load: the window still opens on the embeddings view,
+ * the status line names the error, and resizing down to 1x1 does not crash. */
+static void test_window_failed_model_tiny(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.prompt = "Hello";
+    gb_shared base = {.theme = gb_theme_normal(), .model_error = "broken.bin: not a model file"};
+    gb_window *win = NULL;
+    gb_error err = {0};
+    gbt_assert_ok(gb_window_open(&win, &a, &base, &(gb_window_opts){640, 400, "embeddings"}, &err), &err);
+    assert_true(gb_window_idle(win, 10));
+    gb_app *app = gb_window_app(win);
+    printf("  status: %s\n", app->status);
+    assert_non_null(strstr(app->status, "broken.bin"));
+    int sizes[3][2] = {{300, 200}, {40, 30}, {1, 1}};
+    for (int i = 0; i < 3; i++) {
+        SDL_SetWindowSize(SDL_GetWindowFromID(gb_window_id(win)), sizes[i][0], sizes[i][1]);
+        settle(win);
+        for (int v = 0; v < app->n_views; v++) { /* every tab at this size */
+            gb_app_select(app, v);
+            settle(win);
+        }
+    }
+    gb_window_close(win);
+}
+
 /* ---- image and CLI ---- */
 
 static void test_embeddings_image(void **state) {
@@ -486,6 +513,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_window_drag_rotates),
         cmocka_unit_test(test_window_click_picks),
         cmocka_unit_test(test_window_typing_updates),
+        cmocka_unit_test(test_window_failed_model_tiny),
         cmocka_unit_test(test_embeddings_image),
         cmocka_unit_test(test_render_cli),
     };

@@ -229,6 +229,71 @@ static void test_window_typing_retokenizes(void **state) {
     gb_window_close(win);
 }
 
+/* Moving the pointer over the first final token's chip hovers it (the tip
+ * with its bytes and id is drawn); leaving the window clears it. */
+static void test_window_hover_token(void **state) {
+    (void)state;
+    gb_window *win = open_window("The cat sat");
+    gb_app *app = gb_window_app(win);
+    int found = -1;
+    for (double y = app->view_area.y; y < app->view_area.y + app->view_area.h && found < 0; y += 6) {
+        SDL_Event e;
+        SDL_zero(e);
+        e.type = SDL_MOUSEMOTION;
+        e.motion.windowID = gb_window_id(win);
+        e.motion.x = (int)(app->view_area.x + 40), e.motion.y = (int)y;
+        SDL_PushEvent(&e);
+        settle(win);
+        if (win_state(win)[5] >= 0) found = (int)win_state(win)[5];
+    }
+    printf("  token under the pointer: %d\n", found);
+    assert_int_equal(found, 0); /* the first chip of panel 3: <s> */
+    long frames = gb_window_frames(win);
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_WINDOWEVENT;
+    e.window.windowID = gb_window_id(win);
+    e.window.event = SDL_WINDOWEVENT_LEAVE;
+    SDL_PushEvent(&e);
+    settle(win);
+    assert_int_equal((int)win_state(win)[5], -1);
+    assert_true(gb_window_frames(win) > frames); /* the tip went away: redrawn */
+    gb_window_close(win);
+}
+
+/* Dragging the step slider to its left end shows the starting symbols. */
+static void test_window_slider_and_dropdown(void **state) {
+    (void)state;
+    gb_window *win = open_window("The cat sat");
+    gb_app *app = gb_window_app(win);
+    gb_ui *ui = app->views[app->current]->ui(app->self[app->current]);
+    gb_widget *slider = ui->w[2], *dd = ui->w[0];
+    double ox = app->view_area.x, oy = app->view_area.y;
+    double y = oy + slider->r.y + slider->r.h / 2;
+    SDL_Event e;
+    for (int k = 0; k < 3; k++) {
+        SDL_zero(e);
+        e.type = k == 0 ? SDL_MOUSEBUTTONDOWN : k == 1 ? SDL_MOUSEMOTION : SDL_MOUSEBUTTONUP;
+        double x = k == 0 ? ox + slider->r.x + slider->r.w - 40 : ox + slider->r.x - 50;
+        if (k == 1) e.motion.windowID = gb_window_id(win), e.motion.x = (int)x, e.motion.y = (int)y, e.motion.state = SDL_BUTTON_LMASK;
+        else e.button.windowID = gb_window_id(win), e.button.button = SDL_BUTTON_LEFT, e.button.x = (int)x, e.button.y = (int)y,
+             e.button.state = k == 0 ? SDL_PRESSED : SDL_RELEASED, e.button.clicks = 1;
+        SDL_PushEvent(&e);
+    }
+    settle(win);
+    printf("  slider dragged left: step %d\n", (int)win_state(win)[1]);
+    assert_int_equal((int)win_state(win)[1], 0);
+    /* open the drop-down and choose its second entry */
+    push_click(win, ox + dd->r.x + dd->r.w / 2, oy + dd->r.y + dd->r.h / 2);
+    settle(win);
+    assert_true(dd->open);
+    push_click(win, ox + dd->r.x + dd->r.w / 2, oy + dd->r.y + dd->r.h * 2.5);
+    settle(win);
+    printf("  drop-down: tokenizer %d\n", (int)win_state(win)[0]);
+    assert_int_equal((int)win_state(win)[0], 1);
+    gb_window_close(win);
+}
+
 /* ---- images ---- */
 
 static void check_image(cairo_surface_t *img, const char *name) {
@@ -351,6 +416,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_window_steps_merges),
         cmocka_unit_test(test_window_switches_tokenizer),
         cmocka_unit_test(test_window_typing_retokenizes),
+        cmocka_unit_test(test_window_hover_token),
+        cmocka_unit_test(test_window_slider_and_dropdown),
         cmocka_unit_test(test_tokenization_image),
         cmocka_unit_test(test_render_cli),
         cmocka_unit_test(test_tiny_and_empty),

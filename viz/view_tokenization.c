@@ -24,6 +24,7 @@ typedef struct tok_result {
 
 typedef struct tok_view {
     char *own;                          /* --tokenizer, or NULL */
+    bool ids_given;                     /* --ids: the model's input has no text */
     int sel;                            /* chosen catalogue entry */
     int step;                           /* merges replayed; -1 = all */
     gb_tok_catalog cat;                 /* entries and loaded tokenizers */
@@ -37,7 +38,7 @@ typedef struct tok_view {
     gb_widget tok_dd, prev_b, next_b, step_s, all_b;
     double w, h;
     int hover;                          /* final token under the pointer, -1 */
-    float state_f[5], counts_f[GB_TOK_CHOICES], *ids_f; /* tok_matrix() */
+    float state_f[6], counts_f[GB_TOK_CHOICES], *ids_f; /* tok_matrix() */
     double hover_x, hover_y;
 } tok_view;
 
@@ -205,6 +206,7 @@ static void *tok_create(const gb_view_args *a, gb_error *err) {
         return NULL;
     }
     v->own = a->tokenizer ? strdup(a->tokenizer) : NULL;
+    v->ids_given = a->ids != NULL;
     v->step = a->step;
     v->hover = -1;
     gb_ui_init(&v->ui, gb_theme_normal());
@@ -545,7 +547,8 @@ static void tok_draw(cairo_t *cr, double w, double h, const void *self, const gb
         return;
     }
     if (!v->c_prompt || !v->c_prompt[0]) {
-        gb_view_message(cr, (gb_rect){0, 0, w, h}, "No text to tokenize: type a prompt (Ctrl+L).", t);
+        gb_view_message(cr, (gb_rect){0, 0, w, h}, v->ids_given ? "The input was given as token ids (--ids): there is no text to tokenize."
+                                                                 : "No text to tokenize: type a prompt (Ctrl+L).", t);
         return;
     }
     tok_geom g;
@@ -660,8 +663,8 @@ static const char *tok_input_error(const void *self) {
     return NULL;
 }
 
-/* "state" [1, 5]: the chosen tokenizer, the step shown, the merges, the
- * tokens, the tokenizers listed; "counts" [1, n]: tokens per tokenizer (-1:
+/* "state" [1, 6]: the chosen tokenizer, the step shown, the merges, the
+ * tokens, the tokenizers listed, the token under the pointer (-1); "counts" [1, n]: tokens per tokenizer (-1:
  * not available); "tokens" [1, n]: the ids. For tests and exports. */
 static const float *tok_matrix(const void *self, const char *name, int *rows, int *cols) {
     tok_view *v = (tok_view *)self; /* the buffers are a cache of the state */
@@ -670,8 +673,8 @@ static const float *tok_matrix(const void *self, const char *name, int *rows, in
     *rows = 1;
     if (strcmp(name, "state") == 0) {
         v->state_f[0] = (float)v->sel, v->state_f[1] = (float)cur_step(v), v->state_f[2] = (float)n_merges(v);
-        v->state_f[3] = (float)r->n, v->state_f[4] = (float)v->cat.n;
-        return *cols = 5, v->state_f;
+        v->state_f[3] = (float)r->n, v->state_f[4] = (float)v->cat.n, v->state_f[5] = (float)v->hover;
+        return *cols = 6, v->state_f;
     }
     if (strcmp(name, "counts") == 0) {
         for (int i = 0; i < v->cat.n; i++) v->counts_f[i] = v->res[i].rec ? (float)v->res[i].n : -1.0f;
