@@ -270,8 +270,9 @@ static void geometry(const pos_view *v, double w, double h, const gb_shared *sh,
         if (r.h > 3 * sh_h) g->sum = gb_rect_cut_bottom(&r, sh_h, t->gap);
     }
     if (r.w >= r.h * 1.15 && r.h < 34 * t->font) { /* wide and short: three side by side */
-        g->pe = gb_rect_cut_left(&r, r.w * 0.38, t->gap);
-        g->curves = gb_rect_cut_left(&r, r.w * 0.5, t->gap);
+        bool sum = g->sum.h > 0; /* then shorter still: the waves get more width for their legend */
+        g->pe = gb_rect_cut_left(&r, r.w * (sum ? 0.31 : 0.38), t->gap);
+        g->curves = gb_rect_cut_left(&r, r.w * (sum ? 0.56 : 0.5), t->gap);
         g->sim = r;
     } else if (r.w >= r.h * 1.15) { /* landscape: the matrix left, curves and similarity right */
         g->pe = gb_rect_cut_left(&r, r.w * 0.5, t->gap);
