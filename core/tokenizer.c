@@ -149,6 +149,7 @@ const char *gb_tok_kind_name(gb_tok_kind k) {
 
 int gb_tokenizer_vocab_size(const gb_tokenizer *t) { return t->vocab.s.n; }
 const char *gb_tokenizer_source(const gb_tokenizer *t) { return t->source; }
+bool gb_tokenizer_lowercase(const gb_tokenizer *t) { return t->lowercase; }
 
 const char *gb_tokenizer_token(const gb_tokenizer *t, int id, size_t *len) {
     size_t dummy;
@@ -181,6 +182,18 @@ const char *gb_tokenizer_piece_after(const gb_tokenizer *t, int prev_id, int id,
         (*len)--;
     }
     return p;
+}
+
+int gb_tokenizer_merge_rank(const gb_tokenizer *t, int left, int right, int *result) {
+    int r = t->kind == GB_TOK_GPT2 && left >= 0 && right >= 0
+                ? tk_pmap_get(&t->pairs, (uint64_t)(uint32_t)left << 32 | (uint32_t)right)
+                : -1;
+    if (result) *result = r >= 0 ? t->merge_result[r] : -1;
+    return r;
+}
+
+float gb_tokenizer_score(const gb_tokenizer *t, int id) {
+    return t->score && id >= 0 && id < t->vocab.s.n ? t->score[id] : 0.0f;
 }
 
 int gb_tokenizer_lookup_n(const gb_tokenizer *t, const char *s, size_t len) {
@@ -239,8 +252,17 @@ static void label_put(label_buf *b, const char *s, size_t n) {
     b->n += n;
 }
 
+/* Characters a reader cannot see: C1 controls, spaces other than U+0020,
+ * zero-width marks, the byte order mark. */
+static bool invisible(const unsigned char *p) {
+    size_t len;
+    uint32_t cp = tk_utf8_get(p, &len);
+    return (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F) ||
+           (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x2064) || cp == 0x3000 || cp == 0xFEFF;
+}
+
 static void label_escape(label_buf *b, const unsigned char *s, size_t n) {
-    char tmp[8];
+    char tmp[12];
     size_t i = 0;
     while (i < n) {
         unsigned c = s[i];
@@ -254,8 +276,9 @@ static void label_escape(label_buf *b, const unsigned char *s, size_t n) {
             snprintf(tmp, sizeof tmp, "\\x%02X", c);
             label_put(b, tmp, 4);
             k = 1;
-        } else if (k == 2 && c == 0xC2 && s[i + 1] < 0xA0) { /* C1 control characters */
-            snprintf(tmp, sizeof tmp, "\\u%04X", s[i + 1]);
+        } else if (k > 1 && invisible(s + i)) { /* C1 controls, odd spaces, zero-width marks */
+            size_t l2;
+            snprintf(tmp, sizeof tmp, "\\u%04X", (unsigned)tk_utf8_get(s + i, &l2));
             label_put(b, tmp, 6);
         } else label_put(b, (const char *)s + i, k);
         i += k ? k : 1;

@@ -22,8 +22,16 @@
 #include "glassbox/platform.h"
 #include "tokenizer_internal.h"
 
+/* GPT-2's pattern, as in OpenAI's encoder.py:
+ *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+ * compiled with \s spelled out as Unicode White_Space, [\t-\r\x{85}\p{Z}],
+ * which is what \s means in Python's regex module (and, except for U+0085
+ * and U+FEFF, in JavaScript). PCRE2's own \s also counts U+180E (MONGOLIAN
+ * VOWEL SEPARATOR, a format character since Unicode 6.3) as a space, which
+ * would split " \u180Ea" differently from encoder.py. */
 const char TK_GPT2_PATTERN[] =
-    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\t-\\r\\x{85}\\p{Z}\\p{L}\\p{N}]+"
+    "|[\\t-\\r\\x{85}\\p{Z}]+(?![^\\t-\\r\\x{85}\\p{Z}])|[\\t-\\r\\x{85}\\p{Z}]+";
 
 /* ---- bytes <-> unicode: printable Latin-1 bytes stand for themselves, the
  * other 68 bytes are shifted to U+0100.. in byte order ---- */
@@ -73,50 +81,53 @@ void *tk_match_data_new(const gb_tokenizer *t) {
 
 void tk_match_data_free(void *md) { pcre2_match_data_free((pcre2_match_data *)md); }
 
-bool tk_regex_next(const gb_tokenizer *t, void *md, const char *subj, size_t n, size_t off,
-                   size_t *ms, size_t *me) {
+int tk_regex_next(const gb_tokenizer *t, void *md, const char *subj, size_t n, size_t off,
+                  size_t *ms, size_t *me) {
     const pcre2_code *re = t->re;
     int rc = t->re_jit ? pcre2_jit_match(re, (PCRE2_SPTR)subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL)
                        : pcre2_match(re, (PCRE2_SPTR)subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
-    if (rc < 0) return false;
+    if (rc == PCRE2_ERROR_NOMATCH) return 0;
+    if (rc < 0) return rc;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     *ms = ov[0];
     *me = ov[1];
-    return true;
+    return 1;
 }
 
 /* Valid UTF-8 runs go through the pattern (as if the text ended where the run
  * ends); each run of invalid bytes is a chunk of its own. The pattern matches
  * every character, so matches tile a run; a gap would be a bug, and is still
  * handed on as a chunk so no byte is ever lost. */
-bool tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
-                    bool (*fn)(void *ctx, size_t start, size_t end), void *ctx) {
+int tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
+                   bool (*fn)(void *ctx, size_t start, size_t end), void *ctx) {
     size_t i = 0;
     while (i < len) {
         size_t j = i + tk_utf8_check(text + i, len - i);
         size_t off = 0, ms, me;
         while (i + off < j) {
-            if (!tk_regex_next(t, md, text + i, j - i, off, &ms, &me) || me <= off) {
-                /* defensive: hand the rest on as one chunk */
-                if (!fn(ctx, i + off, j)) return false;
+            int rc = tk_regex_next(t, md, text + i, j - i, off, &ms, &me);
+            if (rc < 0) return rc;
+            if (rc == 0 || me <= off) { /* defensive: hand the rest on as one chunk */
+                if (!fn(ctx, i + off, j)) return 1;
                 break;
             }
-            if (ms > off && !fn(ctx, i + off, i + ms)) return false;
-            if (!fn(ctx, i + ms, i + me)) return false;
+            if (ms > off && !fn(ctx, i + off, i + ms)) return 1;
+            if (!fn(ctx, i + ms, i + me)) return 1;
             off = me;
         }
         size_t k = j;
         while (k < len && tk_utf8_len((const unsigned char *)text + k, len - k) == 0) k++;
-        if (k > j && !fn(ctx, j, k)) return false;
+        if (k > j && !fn(ctx, j, k)) return 1;
         i = k;
     }
-    return true;
+    return 0;
 }
 
 /* ---- setup shared by the loader and the trainer ---- */
 
 gb_status tk_gpt2_add_merge(gb_tokenizer *t, int left, int right, int result, gb_error *err) {
     int r = t->n_merges;
+    if (r >= (1 << 23)) return gb_fail(err, GB_ERR_INPUT, "%s: more than %d merges", t->source, 1 << 23);
     if ((r & (r - 1)) == 0) { /* grow at powers of two */
         size_t nc = r ? (size_t)r * 2 : 1024;
         int *a = realloc(t->merge_left, nc * sizeof *a);
@@ -326,9 +337,11 @@ gb_status tk_gpt2_load(const char *vocab_path, const char *merges_path, gb_token
 typedef struct bpe_node {
     int id;
     int prev, next; /* neighbours in the current sequence, -1 at the ends */
+    int rank;       /* rank of the pair this node starts, -1 if none (or merged away) */
 } bpe_node;
 
 enum { CACHE_MAX_CHUNK = 128, CACHE_MAX_ENTRIES = 1 << 20 };
+#define POS_BITS 40 /* heap key: rank << 40 | node index */
 
 typedef struct gpt2_ctx {
     const gb_tokenizer *t;
@@ -344,22 +357,21 @@ typedef struct gpt2_ctx {
     bool failed;       /* out of memory */
 } gpt2_ctx;
 
-static void push_pair(gpt2_ctx *c, int l, int r) {
-    if (l < 0 || r < 0) return;
-    int a = c->nodes[l].id, b = c->nodes[r].id;
-    int rank = tk_pmap_get(&c->t->pairs, (uint64_t)(uint32_t)a << 32 | (uint32_t)b);
-    if (rank < 0) return;
-    tk_cand k = {(uint64_t)(uint32_t)rank << 32 | (uint32_t)l, l, r, a, b};
-    if (!tk_heap_push(&c->heap, k)) c->failed = true;
+/* Recompute the pair node l starts and queue it. */
+static void set_pair(gpt2_ctx *c, int l) {
+    if (l < 0) return;
+    bpe_node *nd = c->nodes;
+    int r = nd[l].next;
+    nd[l].rank = r < 0 ? -1 : tk_pmap_get(&c->t->pairs, (uint64_t)(uint32_t)nd[l].id << 32 | (uint32_t)nd[r].id);
+    if (nd[l].rank >= 0 && !tk_heap_push(&c->heap, (uint64_t)nd[l].rank << POS_BITS | (uint64_t)l)) c->failed = true;
 }
 
-/* Record a merge of node l (which just absorbed its right neighbour). */
-static void record_merge(gpt2_ctx *c, size_t base, int n, tk_cand k, int n_after) {
+/* Record the merge of a + b at node l (which just absorbed its right neighbour). */
+static void record_merge(gpt2_ctx *c, size_t base, int n, int l, int a, int b, int rank, int n_after) {
     const bpe_node *nd = c->nodes;
-    int end = nd[k.l].next >= 0 ? nd[k.l].next : n;
-    int pos = tk_fenwick_before(&c->alive, k.l);
-    int m = tk_rec_merge(c->rec, pos, k.a, k.b, nd[k.l].id, (int)(k.key >> 32), 0.0f, base + (size_t)k.l,
-                         (size_t)(end - k.l), n_after);
+    int end = nd[l].next >= 0 ? nd[l].next : n;
+    int pos = tk_fenwick_before(&c->alive, l);
+    int m = tk_rec_merge(c->rec, pos, a, b, nd[l].id, rank, 0.0f, base + (size_t)l, (size_t)(end - l), n_after);
     if (n > GB_TOK_RECORD_AFTER_MAX) return;
     for (int i = 0; i >= 0; i = nd[i].next) {
         int e = nd[i].next >= 0 ? nd[i].next : n;
@@ -367,28 +379,41 @@ static void record_merge(gpt2_ctx *c, size_t base, int n, tk_cand k, int n_after
     }
 }
 
-/* Merge the bytes of one chunk; the result is left in the node list from 0. */
+/* Merge the bytes of one chunk; the result is left in the node list from 0.
+ * A popped candidate is current when its node still starts a pair of that
+ * rank (ranks name pairs uniquely); anything else is stale and skipped. */
 static void merge_chunk(gpt2_ctx *c, const unsigned char *p, int n, size_t base) {
     bpe_node *nd = c->nodes;
-    for (int i = 0; i < n; i++) nd[i] = (bpe_node){c->t->byte_id[p[i]], i - 1, i + 1 < n ? i + 1 : -1};
+    const tk_pmap *pairs = &c->t->pairs;
     c->heap.n = 0;
-    for (int i = 0; i + 1 < n; i++) push_pair(c, i, i + 1);
+    if (!tk_heap_reserve(&c->heap, n)) {
+        c->failed = true;
+        return;
+    }
+    for (int i = 0; i < n; i++) nd[i] = (bpe_node){c->t->byte_id[p[i]], i - 1, i + 1 < n ? i + 1 : -1, -1};
+    for (int i = 0; i + 1 < n; i++) {
+        nd[i].rank = tk_pmap_get(pairs, (uint64_t)(uint32_t)nd[i].id << 32 | (uint32_t)nd[i + 1].id);
+        if (nd[i].rank >= 0) c->heap.v[c->heap.n++] = (uint64_t)nd[i].rank << POS_BITS | (uint64_t)i;
+    }
+    tk_heap_build(&c->heap);
     int alive = n;
-    while (c->heap.n > 0) {
-        tk_cand k = tk_heap_pop(&c->heap);
-        if (nd[k.l].id != k.a || nd[k.l].next != k.r || nd[k.r].id != k.b) continue; /* stale */
-        int rnext = nd[k.r].next;
-        nd[k.l].id = c->t->merge_result[k.key >> 32];
-        nd[k.l].next = rnext;
-        if (rnext >= 0) nd[rnext].prev = k.l;
-        nd[k.r].id = -1;
+    while (c->heap.n > 0 && !c->failed) {
+        uint64_t k = tk_heap_pop(&c->heap);
+        int l = (int)(k & (((uint64_t)1 << POS_BITS) - 1)), rank = (int)(k >> POS_BITS);
+        if (nd[l].rank != rank) continue; /* stale */
+        int r = nd[l].next, a = nd[l].id, b = nd[r].id, rn = nd[r].next;
+        nd[l].id = c->t->merge_result[rank];
+        nd[l].next = rn;
+        if (rn >= 0) nd[rn].prev = l;
+        nd[r].id = -1;
+        nd[r].rank = -1;
         alive--;
         if (c->rec) {
-            tk_fenwick_kill(&c->alive, k.r);
-            record_merge(c, base, n, k, alive);
+            tk_fenwick_kill(&c->alive, r);
+            record_merge(c, base, n, l, a, b, rank, alive);
         }
-        push_pair(c, nd[k.l].prev, k.l);
-        push_pair(c, k.l, rnext);
+        set_pair(c, nd[l].prev);
+        set_pair(c, l);
     }
 }
 
@@ -455,7 +480,7 @@ gb_status tk_gpt2_encode(const gb_tokenizer *t, const char *text, size_t len, tk
     if (rec) tk_rec_reset(rec, GB_TOK_GPT2, text, len, 0, NULL, 0);
     void *md = tk_match_data_new(t);
     if (!md) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
-    tk_gpt2_chunks(t, md, text, len, gpt2_chunk, &c);
+    int rc = tk_gpt2_chunks(t, md, text, len, gpt2_chunk, &c);
     tk_match_data_free(md);
     free(c.nodes);
     tk_heap_free(&c.heap);
@@ -464,6 +489,7 @@ gb_status tk_gpt2_encode(const gb_tokenizer *t, const char *text, size_t len, tk
     free(c.cache_off.v);
     free(c.cache_n.v);
     free(c.pool.v);
+    if (rc < 0) return gb_fail(err, GB_ERR_INTERNAL, "the GPT-2 pre-token pattern failed (PCRE2 error %d)", rc);
     if (c.failed || ids->failed || (rec && tk_rec_failed(rec)))
         return gb_fail(err, GB_ERR_INTERNAL, "out of memory while tokenizing %zu bytes", len);
     return GB_OK;

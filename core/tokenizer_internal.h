@@ -51,19 +51,19 @@ bool tk_pmap_put(tk_pmap *m, uint64_t key, int val); /* false: out of memory */
 int tk_pmap_get(const tk_pmap *m, uint64_t key);     /* value or -1 */
 void tk_pmap_free(tk_pmap *m);
 
-/* Min-heap of merge candidates: key orders them (smaller first); (l, r) are
- * node indexes and (a, b) the ids they had when pushed (stale entries are
- * skipped when popped). */
-typedef struct tk_cand {
-    uint64_t key;
-    int l, r, a, b;
-} tk_cand;
+/* Min-heap of merge candidates, each packed in one uint64 (priority in the
+ * high bits, node index in the low bits) so that the heap stays small and
+ * cache-friendly; 4 children per node halves its depth. Whether a popped
+ * candidate is still current is checked against the node itself. */
 typedef struct tk_heap {
-    tk_cand *v;
+    uint64_t *v;
     int n, cap;
 } tk_heap;
-bool tk_heap_push(tk_heap *h, tk_cand c);
-tk_cand tk_heap_pop(tk_heap *h);
+bool tk_heap_push(tk_heap *h, uint64_t key);
+uint64_t tk_heap_pop(tk_heap *h);
+/* Arrange v[0..n) (already filled, e.g. by tk_heap_reserve) into a heap. */
+void tk_heap_build(tk_heap *h);
+bool tk_heap_reserve(tk_heap *h, int n);
 void tk_heap_free(tk_heap *h);
 
 /* Growable int array; `failed` is set on out of memory and sticks. */
@@ -110,8 +110,10 @@ gb_tokenizer *tk_new(gb_tok_kind kind, const char *source);
 /* Compile a pattern (UTF + UCP, JIT when possible) into t->re. */
 gb_status tk_compile_regex(gb_tokenizer *t, const char *pattern, gb_error *err);
 void tk_regex_free(void *re);
-/* Next match of t->re in subj[0..n) starting at off: sets *ms, *me; false if none. */
-bool tk_regex_next(const gb_tokenizer *t, void *match_data, const char *subj, size_t n, size_t off,
+/* Next match of t->re in subj[0..n) starting at off: sets *ms, *me and
+ * returns 1; 0 if there is none; a negative PCRE2 error code if matching
+ * failed (never silently treated as "no match"). */
+int tk_regex_next(const gb_tokenizer *t, void *match_data, const char *subj, size_t n, size_t off,
                    size_t *ms, size_t *me);
 void *tk_match_data_new(const gb_tokenizer *t);
 void tk_match_data_free(void *md);
@@ -125,8 +127,9 @@ gb_status tk_gpt2_encode(const gb_tokenizer *t, const char *text, size_t len, tk
                          gb_tok_record *rec, gb_error *err);
 gb_status tk_gpt2_save(const gb_tokenizer *t, const char *dir, gb_error *err);
 /* Calls fn for each GPT-2 pre-token chunk [start, end) of text (invalid UTF-8
- * runs form chunks of their own). Returns false if fn does. */
-bool tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
+ * runs form chunks of their own). Returns 0, 1 if fn returned false, or a
+ * negative PCRE2 error code. */
+int tk_gpt2_chunks(const gb_tokenizer *t, void *md, const char *text, size_t len,
                     bool (*fn)(void *ctx, size_t start, size_t end), void *ctx);
 extern const char TK_GPT2_PATTERN[];
 /* GPT-2's byte <-> unicode mapping. */

@@ -138,6 +138,7 @@ gb_status tk_llama_save(const gb_tokenizer *t, const char *path, gb_error *err) 
 typedef struct llama_node {
     int id;
     int prev, next;
+    int cand;          /* id that merging with the next node would give, -1 if none */
     size_t start, len; /* bytes of the normalized text */
 } llama_node;
 
@@ -145,8 +146,9 @@ typedef struct llama_ctx {
     const gb_tokenizer *t;
     llama_node *nd;
     int n;
-    tk_heap heap;
-    char *cat; /* room for two tokens side by side */
+    tk_heap heap;      /* score_rank << 32 | node index */
+    char *cat;         /* room for two tokens side by side */
+    tk_pmap seen;      /* (left << 32 | right) -> merged id + 1, 0 = none: each pair is looked up once */
     gb_tok_record *rec;
     tk_fenwick alive;
     bool failed;
@@ -161,23 +163,34 @@ static uint32_t score_rank(float s) {
     return ~u;
 }
 
-static void push_pair(llama_ctx *c, int l, int r) {
-    if (l < 0 || r < 0) return;
-    size_t la, lb;
-    const char *a = tk_strs_get(&c->t->vocab.s, c->nd[l].id, &la);
-    const char *b = tk_strs_get(&c->t->vocab.s, c->nd[r].id, &lb);
-    la = strlen(a); /* run.c joins C strings with sprintf("%s%s") */
-    lb = strlen(b);
+/* The token run.c would form from nodes l and next(l), or -1. */
+static int merged_id(llama_ctx *c, int l) {
+    int r = c->nd[l].next;
+    if (r < 0) return -1;
+    uint64_t key = (uint64_t)(uint32_t)c->nd[l].id << 32 | (uint32_t)c->nd[r].id;
+    int known = tk_pmap_get(&c->seen, key);
+    if (known >= 0) return known - 1;
+    const tk_strs *v = &c->t->vocab.s;
+    const char *a = v->arena + v->off[c->nd[l].id], *b = v->arena + v->off[c->nd[r].id];
+    size_t la = strlen(a), lb = strlen(b); /* run.c joins C strings with sprintf("%s%s") */
     memcpy(c->cat, a, la);
     memcpy(c->cat + la, b, lb);
     int id = tk_smap_find(&c->t->vocab, c->cat, la + lb);
-    if (id < 0 || !(c->t->score[id] > -1e10f)) return; /* run.c: best_score starts at -1e10 */
-    tk_cand k = {(uint64_t)score_rank(c->t->score[id]) << 32 | (uint32_t)l, l, r, c->nd[l].id, c->nd[r].id};
-    if (!tk_heap_push(&c->heap, k)) c->failed = true;
+    if (id >= 0 && !(c->t->score[id] > -1e10f)) id = -1; /* run.c: best_score starts at -1e10 */
+    if (!tk_pmap_put(&c->seen, key, id + 1)) c->failed = true;
+    return id;
+}
+
+static void set_pair(llama_ctx *c, int l) {
+    if (l < 0) return;
+    c->nd[l].cand = merged_id(c, l);
+    if (c->nd[l].cand >= 0 &&
+        !tk_heap_push(&c->heap, (uint64_t)score_rank(c->t->score[c->nd[l].cand]) << 32 | (uint32_t)l))
+        c->failed = true;
 }
 
 static void add_node(llama_ctx *c, int id, size_t start, size_t len) {
-    c->nd[c->n] = (llama_node){id, c->n - 1, -1, start, len};
+    c->nd[c->n] = (llama_node){id, c->n - 1, -1, -1, start, len};
     if (c->n > 0) c->nd[c->n - 1].next = c->n;
     c->n++;
     if (c->rec) tk_rec_symbol(c->rec, id, start, len);
@@ -199,40 +212,47 @@ static void add_characters(llama_ctx *c, const unsigned char *text, size_t len, 
     }
 }
 
-static void record_merge(llama_ctx *c, tk_cand k, float score, int alive) {
-    int pos = tk_fenwick_before(&c->alive, k.l);
+static void record_merge(llama_ctx *c, int l, int a, int b, int alive) {
+    int pos = tk_fenwick_before(&c->alive, l);
     const llama_node *nd = c->nd;
-    int m = tk_rec_merge(c->rec, pos, k.a, k.b, nd[k.l].id, -1, score, nd[k.l].start, nd[k.l].len, alive);
+    int m = tk_rec_merge(c->rec, pos, a, b, nd[l].id, -1, c->t->score[nd[l].id], nd[l].start, nd[l].len, alive);
     if (c->n > GB_TOK_RECORD_AFTER_MAX) return;
     for (int i = 0; i >= 0; i = nd[i].next) tk_rec_after(c->rec, m, nd[i].id, nd[i].start, nd[i].len);
 }
 
+/* A popped candidate is current when its node would still merge into a token
+ * of that score; an equal-score replacement sits at the same place in the
+ * order, so taking it is what run.c's rescan would do too. */
 static void merge_all(llama_ctx *c) {
     llama_node *nd = c->nd;
-    for (int i = 0; i + 1 < c->n; i++) push_pair(c, i, i + 1);
+    if (!tk_heap_reserve(&c->heap, c->n)) {
+        c->failed = true;
+        return;
+    }
+    for (int i = 0; i + 1 < c->n; i++) {
+        nd[i].cand = merged_id(c, i);
+        if (nd[i].cand >= 0) c->heap.v[c->heap.n++] = (uint64_t)score_rank(c->t->score[nd[i].cand]) << 32 | (uint32_t)i;
+    }
+    tk_heap_build(&c->heap);
     int alive = c->n;
-    while (c->heap.n > 0) {
-        tk_cand k = tk_heap_pop(&c->heap);
-        if (nd[k.l].id != k.a || nd[k.l].next != k.r || nd[k.r].id != k.b) continue; /* stale */
-        const char *a = c->t->vocab.s.arena + c->t->vocab.s.off[k.a];
-        const char *b = c->t->vocab.s.arena + c->t->vocab.s.off[k.b];
-        size_t la = strlen(a), lb = strlen(b);
-        memcpy(c->cat, a, la);
-        memcpy(c->cat + la, b, lb);
-        int id = tk_smap_find(&c->t->vocab, c->cat, la + lb);
-        int rn = nd[k.r].next;
-        nd[k.l].id = id;
-        nd[k.l].len = nd[k.r].start + nd[k.r].len - nd[k.l].start;
-        nd[k.l].next = rn;
-        if (rn >= 0) nd[rn].prev = k.l;
-        nd[k.r].id = -1;
+    while (c->heap.n > 0 && !c->failed) {
+        uint64_t k = tk_heap_pop(&c->heap);
+        int l = (int)(uint32_t)k;
+        if (nd[l].cand < 0 || score_rank(c->t->score[nd[l].cand]) != (uint32_t)(k >> 32)) continue; /* stale */
+        int r = nd[l].next, a = nd[l].id, b = nd[r].id, rn = nd[r].next;
+        nd[l].id = nd[l].cand;
+        nd[l].len = nd[r].start + nd[r].len - nd[l].start;
+        nd[l].next = rn;
+        if (rn >= 0) nd[rn].prev = l;
+        nd[r].id = -1;
+        nd[r].cand = -1;
         alive--;
         if (c->rec) {
-            tk_fenwick_kill(&c->alive, k.r);
-            record_merge(c, k, c->t->score[id], alive);
+            tk_fenwick_kill(&c->alive, r);
+            record_merge(c, l, a, b, alive);
         }
-        push_pair(c, nd[k.l].prev, k.l);
-        push_pair(c, k.l, rn);
+        set_pair(c, nd[l].prev);
+        set_pair(c, l);
     }
 }
 
@@ -265,6 +285,7 @@ gb_status tk_llama_encode(const gb_tokenizer *t, const char *text, size_t len, b
     free(c.nd);
     free(c.cat);
     tk_heap_free(&c.heap);
+    tk_pmap_free(&c.seen);
     tk_fenwick_free(&c.alive);
     if (c.failed || ids->failed || (rec && tk_rec_failed(rec)))
         return gb_fail(err, GB_ERR_INTERNAL, "out of memory while tokenizing %zu bytes", len);

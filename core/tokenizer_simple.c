@@ -42,31 +42,34 @@ static gb_status refuse_invalid_utf8(const char *what, const char *text, size_t 
                    what, bad, (unsigned char)text[bad], gb_tok_kind_name(kind));
 }
 
-/* Calls fn(ctx, start, len) for each character (CHAR) or word match (WORD). */
-static bool for_each_item(const gb_tokenizer *t, const char *s, size_t n,
-                          bool (*fn)(void *ctx, size_t start, size_t len), void *ctx, bool *oom) {
-    *oom = false;
+/* Calls fn(ctx, start, len) for each character (CHAR) or word match (WORD).
+ * Returns 0, 1 if fn stopped it, -1 out of memory, -2 the pattern failed. */
+static int for_each_item(const gb_tokenizer *t, const char *s, size_t n,
+                         bool (*fn)(void *ctx, size_t start, size_t len), void *ctx) {
     if (t->kind == GB_TOK_CHAR) {
         for (size_t i = 0; i < n;) {
             size_t k = tk_utf8_len((const unsigned char *)s + i, n - i);
-            if (!fn(ctx, i, k)) return false;
+            if (!fn(ctx, i, k)) return 1;
             i += k;
         }
-        return true;
+        return 0;
     }
     void *md = tk_match_data_new(t);
-    if (!md) {
-        *oom = true;
-        return false;
-    }
+    if (!md) return -1;
     size_t off = 0, ms, me;
-    bool ok = true;
-    while (ok && off < n && tk_regex_next(t, md, s, n, off, &ms, &me) && me > ms) {
-        ok = fn(ctx, ms, me - ms);
+    int rc = 0, m;
+    while (rc == 0 && off < n && (m = tk_regex_next(t, md, s, n, off, &ms, &me)) != 0) {
+        if (m < 0 || me <= ms) rc = -2;
+        else if (!fn(ctx, ms, me - ms)) rc = 1;
         off = me;
     }
     tk_match_data_free(md);
-    return ok;
+    return rc;
+}
+
+static gb_status item_failure(int rc, gb_error *err) {
+    if (rc == -1) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    return gb_fail(err, GB_ERR_INTERNAL, "the word pattern failed to match");
 }
 
 /* ---- encoding ---- */
@@ -126,13 +129,13 @@ gb_status tk_simple_encode(const gb_tokenizer *t, const char *text, size_t len, 
     }
     if (add_special) add_special_token(t, t->add_at_start, ids, rec, 0);
     simple_ctx c = {t, norm, ids, rec, err, GB_OK};
-    bool oom;
-    for_each_item(t, norm, len, encode_item, &c, &oom);
+    int rc = for_each_item(t, norm, len, encode_item, &c);
     if (rec && t->kind == GB_TOK_CHAR) tk_rec_chunk_end(rec);
     if (add_special) add_special_token(t, t->add_at_end, ids, rec, len);
     free(norm);
     if (c.st) return c.st;
-    if (oom || ids->failed || (rec && tk_rec_failed(rec))) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    if (rc < 0) return item_failure(rc, err);
+    if (ids->failed || (rec && tk_rec_failed(rec))) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
     return GB_OK;
 }
 
@@ -166,19 +169,22 @@ static bool count_item(void *ctx, size_t start, size_t len) {
     return true;
 }
 
-static const count_ctx *sort_ctx; /* qsort has no context argument; building is not reentrant-critical */
+/* One counted item, self-contained so qsort needs no context. */
+typedef struct counted {
+    const char *s;
+    size_t len;
+    int count;
+} counted;
 
 static int by_bytes(const void *x, const void *y) {
-    size_t la, lb;
-    const char *a = tk_strs_get(&sort_ctx->items.s, *(const int *)x, &la);
-    const char *b = tk_strs_get(&sort_ctx->items.s, *(const int *)y, &lb);
-    int c = memcmp(a, b, la < lb ? la : lb);
-    return c ? c : (la > lb) - (la < lb);
+    const counted *a = x, *b = y;
+    int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
 static int by_count(const void *x, const void *y) {
-    int ca = sort_ctx->count.v[*(const int *)x], cb = sort_ctx->count.v[*(const int *)y];
-    return ca != cb ? (cb > ca) - (cb < ca) : by_bytes(x, y);
+    const counted *a = x, *b = y;
+    return a->count != b->count ? (b->count > a->count) - (b->count < a->count) : by_bytes(x, y);
 }
 
 static gb_status check_vocab_opts(gb_tok_kind kind, const gb_vocab_opts *o, gb_error *err) {
@@ -208,23 +214,22 @@ static gb_status fill_vocab(gb_tokenizer *t, const gb_vocab_opts *o, count_ctx *
             n_special++;
         }
     int n = c->items.s.n, keep = 0;
-    int *order = malloc((size_t)(n ? n : 1) * sizeof *order);
+    counted *order = malloc((size_t)(n ? n : 1) * sizeof *order);
     if (!order) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
     for (int e = 0; e < n; e++) {
         size_t len;
         const char *s = tk_strs_get(&c->items.s, e, &len);
-        if (c->count.v[e] >= o->min_count && tk_smap_find(&t->vocab, s, len) < 0) order[keep++] = e;
+        if (c->count.v[e] >= o->min_count && tk_smap_find(&t->vocab, s, len) < 0)
+            order[keep++] = (counted){s, len, c->count.v[e]};
     }
-    sort_ctx = c;
     qsort(order, (size_t)keep, sizeof *order, by_count);
     if (o->max_size > 0 && keep > o->max_size - n_special) keep = o->max_size - n_special > 0 ? o->max_size - n_special : 0;
     if (t->kind == GB_TOK_CHAR) qsort(order, (size_t)keep, sizeof *order, by_bytes); /* code point order */
-    sort_ctx = NULL;
-    for (int i = 0; i < keep; i++) {
-        size_t len;
-        const char *s = tk_strs_get(&c->items.s, order[i], &len);
-        tk_smap_push(&t->vocab, s, len);
-    }
+    for (int i = 0; i < keep; i++)
+        if (tk_smap_push(&t->vocab, order[i].s, order[i].len) < 0) {
+            free(order);
+            return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+        }
     free(order);
     return GB_OK;
 }
@@ -261,9 +266,8 @@ gb_status gb_tokenizer_build(gb_tok_kind kind, const char *corpus, size_t len, c
     t->add_at_end = o->add_at_end;
     if (kind == GB_TOK_WORD) st = tk_compile_regex(t, TK_WORD_PATTERN, err);
     count_ctx c = {.text = norm};
-    bool oom = false;
-    if (!st && !for_each_item(t, norm, len, count_item, &c, &oom)) oom = true;
-    if (!st && oom) st = gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    int rc = st ? 0 : for_each_item(t, norm, len, count_item, &c);
+    if (!st && rc) st = item_failure(rc > 0 ? -1 : rc, err);
     if (!st) st = fill_vocab(t, o, &c, err);
     if (!st) st = finish_simple(t, err);
     tk_smap_free(&c.items);
@@ -344,7 +348,7 @@ static gb_status check_chars(const gb_tokenizer *t, const char *path, gb_error *
 gb_status tk_simple_load(const char *path, const char *text, size_t len, gb_tokenizer **out, gb_error *err) {
     *out = NULL;
     json_error_t je;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!root) return gb_fail(err, GB_ERR_INPUT, "%s: line %d column %d: %s", path, je.line, je.column, je.text);
     gb_status st = GB_OK;
     json_t *ver = json_object_get(root, "glassbox_tokenizer");
@@ -392,12 +396,15 @@ gb_status tk_simple_save(const gb_tokenizer *t, const char *path, gb_error *err)
     json_object_set_new(root, "specials", sp);
     json_object_set_new(root, "add_at_start", t->add_at_start >= 0 ? json_string(gb_special_name(t->add_at_start)) : json_null());
     json_object_set_new(root, "add_at_end", t->add_at_end >= 0 ? json_string(gb_special_name(t->add_at_end)) : json_null());
+    json_object_set_new(root, "vocab", vocab);
     for (int i = 0; i < t->vocab.s.n; i++) {
         size_t len;
         const char *s = tk_strs_get(&t->vocab.s, i, &len);
-        json_array_append_new(vocab, json_stringn(s, len));
+        if (json_array_append_new(vocab, json_stringn(s, len)) != 0) {
+            json_decref(root);
+            return gb_fail(err, GB_ERR_INPUT, "%s: token %d is not valid UTF-8 and cannot be saved as JSON", path, i);
+        }
     }
-    json_object_set_new(root, "vocab", vocab);
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     json_decref(root);
     if (!text) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");

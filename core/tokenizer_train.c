@@ -242,10 +242,10 @@ static gb_status start_tokenizer(trainer *tr, gb_error *err) {
 }
 
 static void trainer_free(trainer *tr) {
-    tk_smap_free(&tr->words);
-    free(tr->word_count.v);
     for (int w = 0; tr->syms && w < tr->words.s.n; w++) free(tr->syms[w].v);
     free(tr->syms);
+    tk_smap_free(&tr->words);
+    free(tr->word_count.v);
     free(tr->stamp);
     tk_pmap_free(&tr->pair_index);
     for (int p = 0; p < tr->n_pairs; p++) free(tr->pairs[p].where.v);
@@ -268,8 +268,9 @@ gb_status gb_tokenizer_train_bpe(const char *corpus, size_t len, const gb_bpe_tr
     gb_status st = start_tokenizer(&tr, err);
     if (!st) {
         void *md = tk_match_data_new(tr.t);
-        if (!md || !tk_gpt2_chunks(tr.t, md, corpus, len, collect_word, &tr) || tr.oom)
-            st = gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+        int rc = md ? tk_gpt2_chunks(tr.t, md, corpus, len, collect_word, &tr) : 1;
+        if (rc < 0) st = gb_fail(err, GB_ERR_INTERNAL, "the GPT-2 pre-token pattern failed (PCRE2 error %d)", rc);
+        else if (rc || tr.oom) st = gb_fail(err, GB_ERR_INTERNAL, "out of memory");
         if (md) tk_match_data_free(md);
     }
     int nw = tr.words.s.n;

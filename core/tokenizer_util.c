@@ -212,35 +212,47 @@ void tk_pmap_free(tk_pmap *m) {
     memset(m, 0, sizeof *m);
 }
 
-/* ---- tk_heap ---- */
+/* ---- tk_heap: 4-ary min-heap of uint64 ---- */
 
-bool tk_heap_push(tk_heap *h, tk_cand c) {
+bool tk_heap_reserve(tk_heap *h, int n) { return grow((void **)&h->v, &h->cap, n, sizeof *h->v); }
+
+static void heap_down(uint64_t *v, int n, int i) {
+    uint64_t x = v[i];
+    for (;;) {
+        int c = 4 * i + 1;
+        if (c >= n) break;
+        int best = c, end = c + 4 < n ? c + 4 : n;
+        for (int k = c + 1; k < end; k++)
+            if (v[k] < v[best]) best = k;
+        if (x <= v[best]) break;
+        v[i] = v[best];
+        i = best;
+    }
+    v[i] = x;
+}
+
+bool tk_heap_push(tk_heap *h, uint64_t key) {
     if (!grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return false;
     int i = h->n++;
     while (i > 0) {
-        int p = (i - 1) / 2;
-        if (h->v[p].key <= c.key) break;
+        int p = (i - 1) / 4;
+        if (h->v[p] <= key) break;
         h->v[i] = h->v[p];
         i = p;
     }
-    h->v[i] = c;
+    h->v[i] = key;
     return true;
 }
 
-tk_cand tk_heap_pop(tk_heap *h) {
-    tk_cand top = h->v[0];
-    tk_cand last = h->v[--h->n];
-    int i = 0;
-    for (;;) {
-        int c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && h->v[c + 1].key < h->v[c].key) c++;
-        if (last.key <= h->v[c].key) break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n > 0) h->v[i] = last;
+uint64_t tk_heap_pop(tk_heap *h) {
+    uint64_t top = h->v[0];
+    h->v[0] = h->v[--h->n];
+    if (h->n > 0) heap_down(h->v, h->n, 0);
     return top;
+}
+
+void tk_heap_build(tk_heap *h) {
+    for (int i = (h->n - 2) / 4; i >= 0; i--) heap_down(h->v, h->n, i);
 }
 
 void tk_heap_free(tk_heap *h) {

@@ -85,6 +85,25 @@ static void test_trace_json_hooks(void **state) {
     free(out), free(err);
 }
 
+/* trace --prompt tokenizes with the model's tokenizer and stores the token strings. */
+static void test_trace_prompt(void **state) {
+    (void)state;
+    const char *path = gbt_tmp("prompt.safetensors");
+    char *out, *err;
+    const char *args[] = {"trace", "--model", gbt_fixture("llama2c_stories260K/stories260K.bin"), "--tokenizer",
+                          gbt_fixture("llama2c_stories260K/tok512.bin"), "--prompt", "Once upon a time", "--hooks",
+                          "logits", "--out", path, NULL};
+    assert_int_equal(run(&out, &err, args), 0);
+    gb_st_contents c;
+    gb_error e = {0};
+    gbt_assert_ok(gb_st_contents_read(path, &c, &e), &e);
+    assert_string_equal(gb_st_contents_meta(&c, "glassbox.tokens"), "[1,403,407,261,378]"); /* run.c's ids */
+    assert_non_null(strstr(gb_st_contents_meta(&c, "glassbox.token_strings"), "\" upon\""));
+    assert_int_equal(c.n, 1);
+    gb_st_contents_free(&c);
+    free(out), free(err);
+}
+
 /* Bad input: one line on stderr naming the problem, exit 2, no output file. */
 static void test_trace_bad_input(void **state) {
     (void)state;
@@ -147,6 +166,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_trace_safetensors),
         cmocka_unit_test(test_trace_json_hooks),
+        cmocka_unit_test(test_trace_prompt),
         cmocka_unit_test(test_trace_bad_input),
         cmocka_unit_test(test_trace_malformed_models),
     };

@@ -119,6 +119,34 @@ static void test_word_vocab_and_unknown(void **state) {
     gb_tokenizer_free(t);
 }
 
+/* A char vocabulary with unusual characters (NUL, a tab, an emoji) saves
+ * and loads back to the same ids, and decoding gives the exact bytes. */
+static void test_char_save_roundtrip(void **state) {
+    (void)state;
+    const char corpus[] = "a\0b\tc \xF0\x9F\x98\x80!";
+    size_t n = sizeof corpus - 1;
+    gb_error err = {0};
+    gb_tokenizer *t, *t2;
+    gbt_assert_ok(gb_tokenizer_build(GB_TOK_CHAR, corpus, n, NULL, &t, &err), &err);
+    const char *p = gbt_tmp("chars.json");
+    gbt_assert_ok(gb_tokenizer_save(t, p, &err), &err);
+    gbt_assert_ok(gb_tokenizer_load(p, &t2, &err), &err);
+    assert_int_equal(gb_tokenizer_vocab_size(t2), gb_tokenizer_vocab_size(t));
+    int na, nb;
+    int *a = encode_ok(t, corpus, n, true, &na), *b = encode_ok(t2, corpus, n, true, &nb);
+    assert_int_equal(na, 8);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na * sizeof *a);
+    size_t bl;
+    char *back = decode_ok(t2, b, nb, &bl);
+    assert_true(bl == n && memcmp(back, corpus, n) == 0);
+    free(back);
+    free(a);
+    free(b);
+    gb_tokenizer_free(t);
+    gb_tokenizer_free(t2);
+}
+
 /* max_size and min_count limit the vocabulary. */
 static void test_vocab_limits(void **state) {
     (void)state;
@@ -242,6 +270,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_char_vocab_from_corpus),
         cmocka_unit_test(test_word_vocab_and_unknown),
+        cmocka_unit_test(test_char_save_roundtrip),
         cmocka_unit_test(test_vocab_limits),
         cmocka_unit_test(test_bad_vocab_files),
         cmocka_unit_test(test_bpe_training),

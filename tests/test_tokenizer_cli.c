@@ -105,6 +105,18 @@ static void test_steps(void **state) {
     assert_non_null(strstr(out, "score"));
     assert_non_null(strstr(out, "\nIds: 1 403\n"));
     free(out), free(err);
+    /* a word tokenizer says which word was unknown */
+    gb_error e = {0};
+    const char *vocab = "{\"glassbox_tokenizer\": 1, \"kind\": \"word\", \"lowercase\": true, "
+                        "\"specials\": {\"unk\": \"<unk>\"}, \"vocab\": [\"<unk>\", \"the\", \"cat\"]}";
+    const char *p = gbt_tmp("words.json");
+    gbt_assert_ok(gb_write_file_atomic(p, vocab, strlen(vocab), &e), &e);
+    const char *c[] = {"tokenize", "--tokenizer", p, "--steps", "The zebra", NULL};
+    assert_int_equal(run(NULL, 0, &out, &err, c), 0);
+    assert_non_null(strstr(out, "[the]  [zebra]"));
+    assert_non_null(strstr(out, "zebra  ->  <unk>  ->  0"));
+    assert_non_null(strstr(out, "\nIds: 1 0\n"));
+    free(out), free(err);
 }
 
 /* Bad input: exit 2, one line on stderr naming the problem, nothing on stdout. */

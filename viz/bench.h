@@ -35,5 +35,7 @@ double gb_bench_median(double *v, int n);
 int gb_bench_core(gb_bench *b);
 int gb_bench_analysis(gb_bench *b);
 int gb_bench_viz(gb_bench *b);
+int gb_bench_tokenizer(gb_bench *b);
+int gb_bench_sampler(gb_bench *b);
 int gb_bench_views(gb_bench *b);
 #endif

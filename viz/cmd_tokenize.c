@@ -193,9 +193,17 @@ static void print_intro(const gb_tokenizer *t, const gb_tok_record *r) {
         break;
     case GB_TOK_WORD:
         printf("Step 1. Cut the text into words and punctuation marks; spaces only separate.\n");
+        if (gb_tokenizer_lowercase(t)) printf("        (Capital letters were made small first.)\n");
         break;
     case GB_TOK_CHAR: printf("Step 1. Every character is one token.\n"); break;
     }
+}
+
+/* Code points in a UTF-8 string: close enough to its width on a terminal. */
+static int text_width(const char *s) {
+    int w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
 }
 
 static void print_merges(const gb_tokenizer *t, const gb_tok_record *r, int c) {
@@ -205,15 +213,16 @@ static void print_merges(const gb_tokenizer *t, const gb_tok_record *r, int c) {
     bool show = ch->n_symbols <= SHOW_SEQUENCE_MAX;
     for (int k = 0; k < ch->n_merges; k++) {
         const gb_tok_merge *m = &r->merges[ch->first_merge + k];
-        gb_tok_symbol left = {m->left, 0, 0}, right = {m->right, 0, 0}, res = {m->result, m->start, m->len};
+        char a[LABEL_MAX], b[LABEL_MAX], res[LABEL_MAX], line[3 * LABEL_MAX + 16];
+        gb_tokenizer_label(t, m->left, a, sizeof a);
+        gb_tokenizer_label(t, m->right, b, sizeof b);
+        gb_tokenizer_label(t, m->result, res, sizeof res);
+        snprintf(line, sizeof line, "%s + %s -> %s", a, b, res);
         if (r->kind == GB_TOK_LLAMA) printf("      score %8.2f   ", m->score == 0 ? 0.0 : (double)m->score);
         else printf("      rule %6d   ", m->rank + 1);
-        print_label(t, r, &left);
-        fputs(" + ", stdout);
-        print_label(t, r, &right);
-        fputs(" -> ", stdout);
-        print_label(t, r, &res);
+        fputs(line, stdout);
         if (show) {
+            for (int pad = text_width(line); pad < 26; pad++) fputc(' ', stdout);
             int n = gb_tok_record_replay(r, c, k + 1, seq, ch->n_symbols);
             fputs("   now: ", stdout);
             print_sequence(t, r, seq, n);
@@ -228,7 +237,7 @@ static void print_steps(const gb_tokenizer *t, const gb_tok_record *r, size_t in
     print_intro(t, r);
     gb_tok_kind kind = gb_tokenizer_kind(t);
     bool bpe = kind == GB_TOK_GPT2 || kind == GB_TOK_LLAMA;
-    if (kind == GB_TOK_GPT2) {
+    if (kind == GB_TOK_GPT2 || kind == GB_TOK_WORD) {
         printf("  ");
         for (int c = 0; c < r->n_chunks; c++) {
             char label[LABEL_MAX];
@@ -245,9 +254,9 @@ static void print_steps(const gb_tokenizer *t, const gb_tok_record *r, size_t in
         }
     if (bpe) {
         if (kind == GB_TOK_GPT2)
-            printf("\nStep 2. In each piece, glue two neighbours into one symbol, always using the\n"
-                   "        rule learned first in training (rule 1 was learned first), until no\n"
-                   "        rule fits. Each piece starts as single bytes.\n");
+            printf("\nStep 2. Each piece starts as single bytes. Glue two neighbours into one\n"
+                   "        symbol, always with the rule learned first in training (rule 1 was\n"
+                   "        learned first), until no rule fits.\n");
         else
             printf("\nStep 2. Glue two neighbours whose joined text is in the vocabulary, always the\n"
                    "        pair with the highest score first (leftmost on a tie), until none fits.\n");
@@ -260,11 +269,17 @@ static void print_steps(const gb_tokenizer *t, const gb_tok_record *r, size_t in
         }
     }
     printf("\nStep %d. Look up the number of each token%s:\n", bpe ? 3 : 2,
-           kind == GB_TOK_WORD ? " (words not in the vocabulary become the unknown token)" : "");
+           kind == GB_TOK_WORD || kind == GB_TOK_CHAR ? "\n        (anything not in the vocabulary becomes the unknown token)" : "");
+    int unk = gb_tokenizer_special(t, GB_SPECIAL_UNK);
     for (int i = 0; i < r->n_tokens; i++) {
+        const gb_tok_token *k = &r->tokens[i];
         printf("  ");
-        print_label(t, r, &(gb_tok_symbol){r->tokens[i].id, r->tokens[i].start, r->tokens[i].len});
-        printf("  ->  %d\n", r->tokens[i].id);
+        if (k->id == unk && unk >= 0 && k->len > 0 && !bpe) { /* show what was unknown */
+            print_label(t, r, &(gb_tok_symbol){-1, k->start, k->len});
+            printf("  ->  ");
+        }
+        print_label(t, r, &(gb_tok_symbol){k->id, k->start, k->len});
+        printf("  ->  %d\n", k->id);
     }
     printf("\nIds: ");
     for (int i = 0; i < r->n_tokens; i++) printf(i ? " %d" : "%d", r->tokens[i].id);

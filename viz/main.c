@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "cli.h"
+#include "glassbox/model.h"
 #include "glassbox/platform.h"
 
 static void print_version(void) {
@@ -24,8 +27,13 @@ static void print_help(void) {
 int main(int argc, char **argv) {
     gb_blas_reexec_if_needed(argc, argv);
     if (argc < 2) {
-        print_help();
-        return 0;
+        /* No arguments: the viewer on the bundled classroom model (or on no
+         * model, if the data folder is missing), with its example prompt. */
+        char *bundled = gb_find_bundled("models/classroom.safetensors");
+        char *view_argv[4] = {"view", "--model", "classroom", NULL};
+        int view_argc = bundled ? 3 : 1;
+        free(bundled);
+        return gb_cmd_view(view_argc, view_argv);
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {

@@ -137,6 +137,8 @@ gb_status gb_tokenizer_save(const gb_tokenizer *t, const char *path, gb_error *e
 gb_tok_kind gb_tokenizer_kind(const gb_tokenizer *t);
 const char *gb_tok_kind_name(gb_tok_kind k); /* "char", "word", "gpt2", "llama" */
 int gb_tokenizer_vocab_size(const gb_tokenizer *t);
+/* Char/word tokenizers that lower-case ASCII letters before looking up. */
+bool gb_tokenizer_lowercase(const gb_tokenizer *t);
 /* Where it was loaded from (file or folder), or "(built)". */
 const char *gb_tokenizer_source(const gb_tokenizer *t);
 
@@ -183,6 +185,13 @@ gb_detok *gb_detok_new(const gb_tokenizer *t);
 void gb_detok_free(gb_detok *d);
 size_t gb_detok_push(gb_detok *d, int prev_id, int id, char *out, size_t cap);
 size_t gb_detok_flush(gb_detok *d, char *out, size_t cap);
+
+/* GPT-2: the rank of the merge rule left + right (0 = learned first), or -1;
+ * also the token it makes (*result, may be NULL). Other kinds: -1. */
+int gb_tokenizer_merge_rank(const gb_tokenizer *t, int left, int right, int *result);
+/* llama2.c: the vocabulary score of a token (merges with higher scores go
+ * first); 0 for other kinds or an id out of range. */
+float gb_tokenizer_score(const gb_tokenizer *t, int id);
 
 /* Exact vocabulary string (NUL-terminated) -> id, or -1. */
 int gb_tokenizer_lookup(const gb_tokenizer *t, const char *token_text);
@@ -232,8 +241,9 @@ void gb_bpe_train_report_free(gb_bpe_train_report *r);
 
 /* Byte-level BPE training, GPT-2 style: the corpus is split with GPT-2's
  * pattern, every distinct chunk starts as bytes, and the most frequent adjacent
- * pair (ties: the pair whose two token strings come first in byte order) is
- * merged everywhere, until vocab_size or no pair reaches min_frequency. The
+ * pair (ties: the smaller left id, then the smaller right id, i.e. the older
+ * tokens) is merged everywhere, until vocab_size or no pair reaches
+ * min_frequency. Ids 0..255 are the bytes in encoder.json's order. The
  * result is a GB_TOK_GPT2 tokenizer; save it with gb_tokenizer_save. report may
  * be NULL. */
 gb_status gb_tokenizer_train_bpe(const char *corpus, size_t len, const gb_bpe_train_opts *o,
