@@ -107,6 +107,41 @@ static void test_step_argument(void **state) {
     v->destroy(self);
 }
 
+/* A word tokenizer from a file: an unknown word becomes <unk>, and there are
+ * no merges to replay (the view says so and still draws). */
+static void test_word_tokenizer_unknown(void **state) {
+    (void)state;
+    const char *corpus = "the cat sat on the mat";
+    gb_vocab_opts o;
+    gb_vocab_opts_default(&o);
+    gb_tokenizer *t;
+    gb_error err = {0};
+    gbt_assert_ok(gb_tokenizer_build(GB_TOK_WORD, corpus, strlen(corpus), &o, &t, &err), &err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", gbt_tmp("words.json"));
+    gbt_assert_ok(gb_tokenizer_save(t, path, &err), &err);
+    const gb_view *v = gb_view_find("tokenization");
+    gb_shared sh;
+    void *self = settled("the dog sat", path, -1, &sh);
+    int rows, n;
+    const float *ids = v->matrix(self, "tokens", &rows, &n);
+    assert_int_equal(n, 3);
+    int unk = gb_tokenizer_special(t, GB_SPECIAL_UNK);
+    printf("  ids %g %g %g (unk = %d)\n", ids[0], ids[1], ids[2], unk);
+    assert_int_equal((int)ids[0], gb_tokenizer_lookup(t, "the"));
+    assert_int_equal((int)ids[1], unk);
+    assert_int_equal((int)ids[2], gb_tokenizer_lookup(t, "sat"));
+    assert_int_equal((int)state_of(v, self, &n)[2], 0);
+    assert_null(v->input_error(self));
+    v->layout(self, 700, 500, &sh);
+    cairo_surface_t *img = gb_render_image(v, self, &sh, 700, 500, 1.0);
+    assert_non_null(img);
+    cairo_surface_write_to_png(img, gbt_tmp("words.png"));
+    cairo_surface_destroy(img);
+    v->destroy(self);
+    gb_tokenizer_free(t);
+}
+
 /* ---- the real window, pushed events ---- */
 
 static gb_window *open_window(const char *prompt) {
@@ -413,6 +448,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_tokens_match_tokenizer),
         cmocka_unit_test(test_counts_per_tokenizer),
         cmocka_unit_test(test_step_argument),
+        cmocka_unit_test(test_word_tokenizer_unknown),
         cmocka_unit_test(test_window_steps_merges),
         cmocka_unit_test(test_window_switches_tokenizer),
         cmocka_unit_test(test_window_typing_retokenizes),

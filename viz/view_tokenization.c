@@ -442,8 +442,9 @@ static void draw_replay_panel(cairo_t *cr, gb_rect r, const tok_view *v, const g
     char title[96], sub[300];
     if (m == 0) {
         snprintf(title, sizeof title, "2. Merges: none");
-        snprintf(sub, sizeof sub, "this tokenizer does not merge: its starting symbols (%s) are the tokens",
-                 rec->kind == GB_TOK_WORD ? "words" : rec->kind == GB_TOK_CHAR ? "characters" : "symbols");
+        snprintf(sub, sizeof sub, "this tokenizer does not merge: its starting symbols (%s) are the tokens%s",
+                 rec->kind == GB_TOK_WORD ? "words" : rec->kind == GB_TOK_CHAR ? "characters" : "symbols",
+                 rec->kind == GB_TOK_WORD ? "; a word outside the vocabulary (no id) becomes <unk>" : "");
     } else {
         snprintf(title, sizeof title, "2. Merge replay: step %d of %d", step, m);
         if (step == 0) snprintf(sub, sizeof sub, "the starting symbols: one per %s; next: ",
