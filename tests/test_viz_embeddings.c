@@ -172,6 +172,42 @@ static void test_positions_sum(void **state) {
     gb_view_model_close(&vm);
 }
 
+/* Encoder-only and encoder-decoder models: the path follows the stack that
+ * reads the prompt (the encoder), one point per layer of it. */
+static void test_other_architectures(void **state) {
+    (void)state;
+    gb_arch archs[2] = {GB_ARCH_ENCODER, GB_ARCH_ENCDEC};
+    for (int k = 0; k < 2; k++) {
+        gb_config c;
+        gb_config_defaults(&c, archs[k]);
+        c.vocab_size = 40, c.d_model = 16, c.n_layers = 2, c.n_enc_layers = 3, c.n_heads = 2, c.n_kv_heads = 2;
+        c.d_head = 8, c.d_ff = 32, c.max_seq = 16;
+        if (archs[k] == GB_ARCH_ENCODER) c.n_classes = 2;
+        gb_model *m;
+        gb_error err = {0};
+        gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
+        gb_model_init_random(m, 3, 0.1f);
+        gb_view_args a;
+        gb_view_args_defaults(&a);
+        a.ids = "1,2,3,4";
+        gb_shared sh = {.theme = gb_theme_normal(), .model = m, .model_name = "random"};
+        emb_view *v = view()->create(&a, &err);
+        gbt_assert_ok(gb_view_settle(view(), v, &sh, &err), &err);
+        int layers = archs[k] == GB_ARCH_ENCDEC ? c.n_enc_layers : c.n_layers;
+        printf("  %s: %d tokens, path of %d points, problem '%s'\n", gb_arch_name(archs[k]), v->pr.n, v->pr.n_path,
+               v->pr.problem);
+        assert_int_equal(v->pr.n, 4);
+        assert_int_equal(v->pr.n_path, layers + 2);
+        assert_null(view()->input_error(v));
+        view()->layout(v, 500, 300, &sh);
+        cairo_surface_t *img = gb_render_image(view(), v, &sh, 500, 300, 1.0);
+        assert_non_null(img);
+        cairo_surface_destroy(img);
+        view()->destroy(v);
+        gb_model_free(m);
+    }
+}
+
 /* ---- bad input ---- */
 
 static void draw_sizes(fixture *f) {
@@ -507,6 +543,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_path_input_learned),
         cmocka_unit_test(test_neighbors_nearest),
         cmocka_unit_test(test_positions_sum),
+        cmocka_unit_test(test_other_architectures),
         cmocka_unit_test(test_prompt_longer_than_context),
         cmocka_unit_test(test_invalid_utf8_and_tiny),
         cmocka_unit_test(test_no_model),

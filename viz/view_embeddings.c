@@ -81,15 +81,21 @@ static void run_prompt(emb_job *j, const emb_model_cache *c) {
     }
     p->ids = ids.ids, p->n = ids.n;
     const gb_model *m = j->m;
-    int n = p->n, d = m->cfg.d_model, L = m->cfg.n_layers;
+    /* an encoder-decoder model reads the prompt with its encoder: follow that stack */
+    bool encdec = m->cfg.arch == GB_ARCH_ENCDEC;
+    const char *pre = encdec ? "encoder." : "";
+    int n = p->n, d = m->cfg.d_model, L = encdec ? m->cfg.n_enc_layers : m->cfg.n_layers;
     gb_error err = {0};
-    gb_trace *tr = gb_trace_new("hook_embed,blocks.0.hook_resid_pre,blocks.*.hook_resid_post", n, &err);
+    char pattern[200], name[96];
+    snprintf(pattern, sizeof pattern, "%shook_embed,%sblocks.0.hook_resid_pre,%sblocks.*.hook_resid_post", pre, pre, pre);
+    gb_trace *tr = gb_trace_new(pattern, n, &err);
     gb_state *st = tr ? gb_state_new(m, n, &err) : NULL;
     gb_run_opts o = {.trace = tr};
     gb_status s = !st ? GB_ERR_INTERNAL
                   : m->cfg.arch == GB_ARCH_DECODER ? gb_forward_decoder(m, st, p->ids, n, 0, &o, &err)
                                                    : gb_forward_encoder(m, st, p->ids, n, &o, &err);
-    const gb_tensor *te = tr ? gb_trace_find(tr, "hook_embed") : NULL;
+    snprintf(name, sizeof name, "%shook_embed", pre);
+    const gb_tensor *te = tr ? gb_trace_find(tr, name) : NULL;
     p->embed = malloc((size_t)n * d * sizeof(float));
     p->n_path = L + 2;
     p->path = calloc((size_t)n * p->n_path * 3, sizeof(float));
@@ -101,9 +107,8 @@ static void run_prompt(emb_job *j, const emb_model_cache *c) {
         gb_tensor_copy_contiguous(te, p->embed);
         for (size_t k = 0; k < (size_t)n * d; k++) p->emax = fmaxf(p->emax, fabsf(p->embed[k]));
         for (int l = 0; l <= L; l++) {
-            char name[96];
-            if (l == 0) snprintf(name, sizeof name, "blocks.0.hook_resid_pre");
-            else snprintf(name, sizeof name, "blocks.%d.hook_resid_post", l - 1);
+            if (l == 0) snprintf(name, sizeof name, "%sblocks.0.hook_resid_pre", pre);
+            else snprintf(name, sizeof name, "%sblocks.%d.hook_resid_post", pre, l - 1);
             const gb_tensor *r = gb_trace_find(tr, name);
             for (int t = 0; t < n && r; t++) {
                 for (int i = 0; i < d; i++) row[i] = gb_tensor_at2(r, t, i);
