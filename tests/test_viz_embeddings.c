@@ -368,6 +368,35 @@ static void test_window_drag_rotates(void **state) {
     close_window(&w);
 }
 
+/* Hovering a heatmap cell names its row and column (the read-out shows the
+ * value); leaving the window clears it. */
+static void test_window_heatmap_hover(void **state) {
+    (void)state;
+    win_fixture w;
+    open_window(&w);
+    gb_shared sh = gb_app_shared(w.app);
+    emb_geom g;
+    emb_geometry(w.v, w.v->w, w.v->h, &sh, &g);
+    gb_heatmap hm = emb_heatmap(w.v);
+    gb_heatmap_geom hg;
+    gb_heatmap_layout(&hm, emb_heat_rect(&g, &sh), sh.theme, &hg);
+    double x = hg.cells.x + hg.cw * 10.5, y = hg.cells.y + hg.ch * 1.5; /* row 1, column 10 */
+    push_mouse(w.win, SDL_MOUSEMOTION, x + w.app->view_area.x, y + w.app->view_area.y);
+    settle(w.win);
+    printf("  hovered row %d, column %d\n", w.v->heat_row, w.v->heat_col);
+    assert_int_equal(w.v->heat_row, 1);
+    assert_int_equal(w.v->heat_col, 10);
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_WINDOWEVENT;
+    e.window.windowID = gb_window_id(w.win);
+    e.window.event = SDL_WINDOWEVENT_LEAVE;
+    SDL_PushEvent(&e);
+    settle(w.win);
+    assert_int_equal(w.v->heat_row, -1);
+    close_window(&w);
+}
+
 /* Clicking two tokens' points picks them (the angle, cosine and distance
  * then appear); Esc clears the picks. */
 static void test_window_click_picks(void **state) {
@@ -549,6 +578,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_no_model),
         cmocka_unit_test(test_window_drag_rotates),
         cmocka_unit_test(test_window_click_picks),
+        cmocka_unit_test(test_window_heatmap_hover),
         cmocka_unit_test(test_window_typing_updates),
         cmocka_unit_test(test_window_failed_model_tiny),
         cmocka_unit_test(test_embeddings_image),

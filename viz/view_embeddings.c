@@ -131,6 +131,7 @@ static void emb_job_run(gb_job *base) {
 }
 
 static void rebuild_points(emb_view *v);
+static void build_rows(emb_view *v);
 
 static void emb_job_finish(gb_job *base, void *self) {
     emb_job *j = (emb_job *)base;
@@ -149,6 +150,7 @@ static void emb_job_finish(gb_job *base, void *self) {
     v->c_prompt = j->prompt;
     j->prompt = NULL;
     v->computed = true;
+    build_rows(v);
     rebuild_points(v);
 }
 
@@ -207,6 +209,40 @@ static void update_neighbors(emb_view *v) {
     int got = gb_vindex_nearest(&v->mc.ix, v->mc.ix.rows + (size_t)id * v->mc.ix.d, GB_METRIC_COSINE,
                                 EMB_NEIGHBORS, &id, 1, v->nb, &err);
     v->n_nb = got > 0 ? got : 0;
+}
+
+/* Row labels of the heatmap, one per prompt token. */
+static void build_rows(emb_view *v) {
+    free(v->row_lab), free(v->rows);
+    v->row_lab = NULL, v->rows = NULL;
+    v->heat_row = v->heat_col = -1;
+    if (v->pr.n <= 0) return;
+    v->row_lab = calloc((size_t)v->pr.n, sizeof v->row_lab[0]);
+    v->rows = calloc((size_t)v->pr.n, sizeof v->rows[0]);
+    if (!v->row_lab || !v->rows) {
+        free(v->row_lab), free(v->rows);
+        v->row_lab = NULL, v->rows = NULL;
+        return;
+    }
+    for (int i = 0; i < v->pr.n; i++) {
+        gb_view_token_label(v->mc.tok, v->pr.ids[i], v->row_lab[i], sizeof v->row_lab[0]);
+        v->rows[i] = v->row_lab[i];
+    }
+}
+
+gb_heatmap emb_heatmap(const emb_view *v) {
+    double a = v->pr.emax > 0 ? v->pr.emax : 1;
+    bool hover = v->heat_row >= 0 && v->heat_col >= 0;
+    return (gb_heatmap){.values = v->pr.embed, .rows = v->pr.n, .cols = v->mc.model ? v->mc.model->cfg.d_model : 0,
+                        .row_labels = v->rows, .row_axis = "token", .col_axis = "dimension",
+                        .legend = {GB_SCALE_DIVERGING, -a, a, "value"}, .show_legend = true,
+                        .hover_row = hover ? v->heat_row : emb_chosen(v), .hover_col = hover ? v->heat_col : -1};
+}
+
+gb_rect emb_heat_rect(const emb_geom *g, const gb_shared *sh) {
+    gb_rect in = gb_rect_inset(g->heat, sh->theme->pad);
+    gb_rect_cut_top(&in, gb_panel_header_h("x", sh->theme) - sh->theme->pad, sh->theme->pad);
+    return in;
 }
 
 static void free_points(emb_view *v) {
@@ -305,6 +341,7 @@ static void *emb_create(const gb_view_args *a, gb_error *err) {
     v->show_path = true;
     v->hover = -1;
     v->nb_of = -1;
+    v->heat_row = v->heat_col = -1;
     gb_ui_init(&v->ui, gb_theme_normal());
     gb_widget_toggle(&v->path_t, "path through the layers", true);
     gb_widget_set_tooltip(&v->path_t, "Show the chosen token's residual vector after each layer (p)");
@@ -321,6 +358,7 @@ static void emb_destroy(void *self) {
     cache_free(&v->mc);
     prompt_free(&v->pr);
     free_points(v);
+    free(v->row_lab), free(v->rows);
     free(v->c_prompt), free(v->own_tok), free(v->ids_arg);
     gb_widget_free(&v->path_t);
     gb_widget_free(&v->reset_b);
@@ -427,8 +465,15 @@ static bool pointer(emb_view *v, const gb_event *ev, const gb_shared *sh) {
             return true;
         } else {
             int hv = inside ? gb_scatter3d_hit(&s, sr, ev->x, ev->y, 6) : -1;
-            if (hv == v->hover) return false;
-            v->hover = hv;
+            int row = -1, col = -1;
+            if (v->rows) { /* the value under the pointer in the heatmap */
+                gb_heatmap hm = emb_heatmap(v);
+                gb_heatmap_geom hg;
+                gb_heatmap_layout(&hm, emb_heat_rect(&g, sh), sh->theme, &hg);
+                gb_heatmap_hit(&hg, &hm, ev->x, ev->y, &row, &col);
+            }
+            if (hv == v->hover && row == v->heat_row && col == v->heat_col) return false;
+            v->hover = hv, v->heat_row = row, v->heat_col = col;
             return true;
         }
     case GB_EV_MOUSE_UP:
@@ -457,8 +502,8 @@ static bool emb_event(void *self, const gb_event *ev, const gb_shared *sh) {
         return true;
     }
     if (ev->type == GB_EV_LEAVE) {
-        bool had = v->hover >= 0;
-        v->hover = -1, v->dragging = false;
+        bool had = v->hover >= 0 || v->heat_row >= 0;
+        v->hover = v->heat_row = v->heat_col = -1, v->dragging = false;
         return had;
     }
     if (ev->type != GB_EV_KEY) return pointer(v, ev, sh);

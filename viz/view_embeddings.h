@@ -52,6 +52,10 @@ typedef struct emb_view {
     uint8_t *labelled;
     int n_pts;
     double path_scale;        /* the path is shrunk by this factor to fit the cloud (<= 1) */
+    /* heatmap row labels (one per prompt token) and the cell under the pointer */
+    char (*row_lab)[64];
+    const char **rows;
+    int heat_row, heat_col;
     /* neighbours of the selection, cached by id */
     int nb_of;
     gb_neighbor nb[EMB_NEIGHBORS];
@@ -75,6 +79,9 @@ void emb_geometry(const emb_view *v, double w, double h, const gb_shared *sh, em
 /* The scatter's plotting rectangle inside its panel (drawing and hit tests). */
 gb_rect emb_scatter_rect(const emb_view *v, const emb_geom *g, const gb_shared *sh);
 gb_scatter3d emb_scatter(const emb_view *v);
+/* The heatmap of the prompt's vectors and its cell rectangle (drawing and hover). */
+gb_heatmap emb_heatmap(const emb_view *v);
+gb_rect emb_heat_rect(const emb_geom *g, const gb_shared *sh);
 /* The vocabulary id whose neighbours are listed: the last pick, else the chosen token. */
 int emb_selected_id(const emb_view *v);
 int emb_chosen(const emb_view *v);

@@ -14,23 +14,13 @@ static void label_of(const emb_view *v, int id, char *buf, size_t cap) {
 }
 
 static void draw_heat(cairo_t *cr, gb_rect r, const emb_view *v, const gb_theme *t) {
-    int n = v->pr.n, d = v->mc.model->cfg.d_model;
+    int d = v->mc.model->cfg.d_model;
     char sub[200];
     snprintf(sub, sizeof sub, "a row per token, a column per dimension (%d); blue < 0 < red", d);
     gb_rect in = gb_draw_panel(cr, r, "The prompt's token vectors", sub, t);
-    char (*lab)[64] = calloc((size_t)n, sizeof *lab);
-    const char **rows = calloc((size_t)n, sizeof *rows);
-    if (lab && rows) {
-        for (int i = 0; i < n; i++) label_of(v, v->pr.ids[i], lab[i], sizeof lab[i]), rows[i] = lab[i];
-        double a = v->pr.emax > 0 ? v->pr.emax : 1;
-        gb_heatmap hm = {.values = v->pr.embed, .rows = n, .cols = d, .row_labels = rows,
-                         .row_axis = "token", .col_axis = "dimension",
-                         .legend = {GB_SCALE_DIVERGING, -a, a, "value"}, .show_legend = true,
-                         .hover_row = emb_chosen(v), .hover_col = -1};
-        gb_draw_heatmap(cr, in, &hm, t);
-    }
-    free(lab);
-    free(rows);
+    if (!v->rows) return;
+    gb_heatmap hm = emb_heatmap(v);
+    gb_draw_heatmap(cr, in, &hm, t);
 }
 
 /* Angle, cosine and distance of the two picks, then the neighbours. */
