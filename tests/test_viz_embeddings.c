@@ -33,6 +33,8 @@ typedef struct fixture {
 
 static const gb_view *view(void) { return gb_view_find("embeddings"); }
 
+static const char *g_pick; /* --pick for the next open_view */
+
 static void open_view(fixture *f, const char *model, const char *tok, const char *prompt, const char *ids) {
     gb_error err = {0};
     char mpath[1024], tpath[1024];
@@ -45,6 +47,7 @@ static void open_view(fixture *f, const char *model, const char *tok, const char
     gb_view_args_defaults(&a);
     a.tokenizer = tok ? tpath : NULL;
     a.ids = ids;
+    a.pick = g_pick;
     f->v = view()->create(&a, &err);
     assert_non_null(f->v);
     gbt_assert_ok(gb_view_settle(view(), f->v, &f->sh, &err), &err);
@@ -486,21 +489,21 @@ static void test_window_failed_model_tiny(void **state) {
 
 /* ---- image and CLI ---- */
 
-static void test_embeddings_image(void **state) {
-    (void)state;
+static void embeddings_image(bool presenter, const char *name, int w, int h) {
     fixture f;
+    g_pick = "291,280"; /* " The", " c" */
     open_view(&f, STORIES, TOK512, "The cat sat", NULL);
-    f.v->pick[0] = f.v->pr.ids[1], f.v->pick[1] = f.v->pr.ids[2];
-    int w = 720, h = 440;
+    g_pick = NULL;
+    f.sh.theme = gb_theme_get(presenter), f.sh.presenter = presenter;
     view()->layout(f.v, w, h, &f.sh);
     cairo_surface_t *img = gb_render_image(view(), f.v, &f.sh, w, h, 1.0);
     char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/embeddings.png", GB_SOURCE_DIR);
+    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
     const char *upd = getenv("GB_UPDATE_IMAGES");
     if (upd && *upd == '1') {
         assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
     } else {
-        cairo_surface_write_to_png(img, gbt_tmp("embeddings.png"));
+        cairo_surface_write_to_png(img, gbt_tmp(name));
         gb_image_diff d;
         gb_error err = {0};
         gbt_assert_ok(gb_image_compare(img, ref, 24, &d, &err), &err);
@@ -509,6 +512,16 @@ static void test_embeddings_image(void **state) {
     }
     cairo_surface_destroy(img);
     close_view(&f);
+}
+
+static void test_embeddings_image(void **state) {
+    (void)state;
+    embeddings_image(false, "embeddings", 720, 440);
+}
+
+static void test_embeddings_presenter_image(void **state) {
+    (void)state;
+    embeddings_image(true, "embeddings_presenter", 1024, 640);
 }
 
 static bool exists(const char *p) {
@@ -582,6 +595,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_window_typing_updates),
         cmocka_unit_test(test_window_failed_model_tiny),
         cmocka_unit_test(test_embeddings_image),
+        cmocka_unit_test(test_embeddings_presenter_image),
         cmocka_unit_test(test_render_cli),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -351,24 +351,33 @@ static void check_image(cairo_surface_t *img, const char *name) {
 
 /* The top of the view (text, replay at step 3, tokens): the comparison below
  * is left out, since it lists whatever tokenizers are bundled. */
-static void test_tokenization_image(void **state) {
-    (void)state;
+static void tokenization_image(bool presenter, const char *name, int w, int h, int crop) {
     const gb_view *v = gb_view_find("tokenization");
     gb_shared sh;
     void *self = settled("The cat sat on the mat.", gbt_fixture(TOK512), 3, &sh);
-    int w = 640, h = 560;
+    sh.theme = gb_theme_get(presenter), sh.presenter = presenter;
     v->layout(self, w, h, &sh);
     cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
     assert_non_null(img);
-    cairo_surface_t *top = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, 460);
+    cairo_surface_t *top = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, crop);
     cairo_t *cr = cairo_create(top);
     cairo_set_source_surface(cr, img, 0, 0);
     cairo_paint(cr);
     cairo_destroy(cr);
-    check_image(top, "tokenization");
+    check_image(top, name);
     cairo_surface_destroy(top);
     cairo_surface_destroy(img);
     v->destroy(self);
+}
+
+static void test_tokenization_image(void **state) {
+    (void)state;
+    tokenization_image(false, "tokenization", 640, 560, 460);
+}
+
+static void test_tokenization_presenter_image(void **state) {
+    (void)state;
+    tokenization_image(true, "tokenization_presenter", 960, 720, 560);
 }
 
 /* ---- render CLI and bad input ---- */
@@ -455,6 +464,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_window_hover_token),
         cmocka_unit_test(test_window_slider_and_dropdown),
         cmocka_unit_test(test_tokenization_image),
+        cmocka_unit_test(test_tokenization_presenter_image),
         cmocka_unit_test(test_render_cli),
         cmocka_unit_test(test_tiny_and_empty),
     };

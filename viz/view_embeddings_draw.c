@@ -44,16 +44,26 @@ static void draw_selection(cairo_t *cr, gb_rect r, const emb_view *v, const gb_t
         snprintf(line, sizeof line, "\xE2\x80\x9C%s\xE2\x80\x9D and \xE2\x80\x9C%s\xE2\x80\x9D", a, b);
         gb_set_rgb(cr, t->fg);
         gb_text_draw(cr, &fb, line, in.x, in.y, GB_LEFT, GB_TOP, in.w);
-        snprintf(line, sizeof line, "angle %.1f\xC2\xB0   cosine %.3f   distance %.3f", gb_angle_deg(x, y, d),
-                 gb_cosine(x, y, d), gb_euclidean(x, y, d));
-        fb.bold = true;
-        gb_text_draw(cr, &fb, line, in.x, in.y + t->font * 1.4, GB_LEFT, GB_TOP, in.w);
+        /* three figures side by side: a small name over a large number */
+        char val[3][32];
+        snprintf(val[0], sizeof val[0], "%.1f\xC2\xB0", gb_angle_deg(x, y, d));
+        snprintf(val[1], sizeof val[1], "%.3f", gb_cosine(x, y, d));
+        snprintf(val[2], sizeof val[2], "%.3f", gb_euclidean(x, y, d));
+        static const char *const names[3] = {"angle", "cosine", "distance"};
+        gb_font fs = gb_font_small(t), fv = gb_font_title(t);
+        double y0 = in.y + t->font * 1.5, cw = in.w / 3;
+        for (int k = 0; k < 3; k++) {
+            gb_set_rgb(cr, t->fg_dim);
+            gb_text_draw(cr, &fs, names[k], in.x + k * cw, y0, GB_LEFT, GB_TOP, cw - t->pad);
+            gb_set_rgb(cr, t->fg);
+            gb_text_draw(cr, &fv, val[k], in.x + k * cw, y0 + t->font_small * 1.3, GB_LEFT, GB_TOP, cw - t->pad);
+        }
+        double y1 = y0 + t->font_small * 1.3 + t->font_title * 1.35;
         snprintf(line, sizeof line, "in all %d dimensions; the arc in 3D shows the projections: %.1f\xC2\xB0",
                  d, gb_angle_deg(p, q, 3));
-        gb_font fs = gb_font_small(t);
         gb_set_rgb(cr, t->fg_dim);
-        gb_text_draw(cr, &fs, line, in.x, in.y + t->font * 2.9, GB_LEFT, GB_TOP, in.w);
-        gb_rect_cut_top(&in, t->font * 4.4, t->pad);
+        gb_text_draw(cr, &fs, line, in.x, y1, GB_LEFT, GB_TOP, in.w);
+        gb_rect_cut_top(&in, y1 - in.y + t->font_small * 1.4, t->pad);
     }
     if (id < 0 || v->n_nb == 0 || in.h < t->font * 7) return; /* room for a few bars at least */
     gb_font ft = gb_font_body(t);
@@ -139,12 +149,12 @@ static void draw_scatter_panel(cairo_t *cr, gb_rect r, const emb_view *v, const 
     snprintf(sub, sizeof sub, "all %d tokens on the 3 directions of largest variance%s%s", V,
              v->mc.n_fit < V ? " (fitted on the first 10,000 ids)" : "",
              sh->interactive ? ". Drag: rotate, wheel: zoom, click: pick" : "");
-    gb_rect in = gb_draw_panel(cr, r, "The vocabulary in 3D (principal components)", sub, t);
+    gb_rect in = gb_draw_panel(cr, r, "The vocabulary in 3D (PCA)", sub, t);
     gb_rect plot = in; /* as emb_scatter_rect() computes it for the events */
     gb_rect_cut_bottom(&plot, t->font_small * 2, 0);
     gb_scatter3d s = emb_scatter(v);
+    draw_path(cr, plot, v, &s, t); /* under the points and labels, which stay readable */
     gb_draw_scatter3d(cr, plot, &s, t);
-    draw_path(cr, plot, v, &s, t);
     draw_key(cr, in, v, t);
 }
 

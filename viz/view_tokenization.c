@@ -538,10 +538,13 @@ static void tok_draw(cairo_t *cr, double w, double h, const void *self, const gb
     const tok_result *r = cur(v);
     const gb_tokenizer *tk = cur_tok(v);
     char sub[400] = "";
-    if (r && r->rec && tk)
-        snprintf(sub, sizeof sub, "%s: a %s tokenizer with %d tokens in its vocabulary. %s", v->cat.c[v->sel].name,
-                 gb_tok_kind_name(gb_tokenizer_kind(tk)), gb_tokenizer_vocab_size(tk),
-                 sh->model && r->n > sh->model->cfg.max_seq ? "These tokens are more than the model's context holds." : "");
+    if (r && r->rec && tk) {
+        int k = snprintf(sub, sizeof sub, "%s: a %s tokenizer with %d tokens in its vocabulary.", v->cat.c[v->sel].name,
+                         gb_tok_kind_name(gb_tokenizer_kind(tk)), gb_tokenizer_vocab_size(tk));
+        if (sh->model && r->n > sh->model->cfg.max_seq && k > 0 && k < (int)sizeof sub)
+            snprintf(sub + k, sizeof sub - (size_t)k, "  Too long for the model: %d tokens, it reads at most %d.", r->n,
+                     sh->model->cfg.max_seq);
+    }
     gb_view_header(cr, w, h, "Tokenization: from text to token ids", sub, t);
     if (!v->computed || !r) {
         gb_view_message(cr, (gb_rect){0, 0, w, h}, sh->busy ? "Tokenizing\xE2\x80\xA6" : "Nothing tokenized yet", t);
