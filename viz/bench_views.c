@@ -138,6 +138,46 @@ static void bench_tokenization(gb_bench *b, cairo_surface_t *dst, int reps, cons
     v->destroy(self);
 }
 
+/* The small views with a real model (stories260K, 512 tokens) and a 32-token
+ * prompt: every frame within 16 ms. */
+static void bench_small_model(gb_bench *b, cairo_surface_t *dst, int reps, const char *fixtures) {
+    char model[1024], tok[1024];
+    const char *fx = fixtures ? fixtures : "tests/fixtures";
+    snprintf(model, sizeof model, "%s/llama2c_stories260K/stories260K.bin", fx);
+    snprintf(tok, sizeof tok, "%s/llama2c_stories260K/tok512.bin", fx);
+    gb_model *m = NULL;
+    gb_error err = {0};
+    if (gb_model_load(model, &m, &err)) {
+        fprintf(stderr, "glassbox: bench views: %s (skipped the stories260K frames)\n", err.msg);
+        return;
+    }
+    gb_shared sh = {.theme = gb_theme_normal(), .model = m, .model_name = "stories260K", .interactive = true,
+                    .prompt = PROMPT32};
+    static const char *const names[3] = {"embeddings", "positions", "tokenization"};
+    for (int i = 0; i < 3; i++) {
+        gb_view_args a;
+        gb_view_args_defaults(&a);
+        a.tokenizer = tok;
+        const gb_view *v = gb_view_find(names[i]);
+        void *self = make_view(v, &a, &sh, NULL, &err);
+        if (!self) {
+            fprintf(stderr, "glassbox: bench views: %s\n", err.msg);
+            continue;
+        }
+        double fr = frame_ms(dst, v, self, &sh, reps, NULL);
+        char name[96];
+        snprintf(name, sizeof name, "%s view frame, stories260K, 32 tokens", names[i]);
+        gb_bench_report(b, "views", name, fr, "ms", false, "60 Hz frame budget", 16.0, 1.0, NULL);
+        if (i == 0) { /* and while the 3D view turns */
+            fr = frame_ms(dst, v, self, &sh, reps, rotate);
+            gb_bench_report(b, "views", "embeddings view frame, stories260K, rotating", fr, "ms", false,
+                            "60 Hz frame budget", 16.0, 1.0, "512 points drawn as circles, one cairo path each");
+        }
+        v->destroy(self);
+    }
+    gb_model_free(m);
+}
+
 int gb_bench_views(gb_bench *b) {
     const gb_bench_opts *o = gb_bench_options(b);
     int reps = o->quick ? 5 : 31;
@@ -148,6 +188,7 @@ int gb_bench_views(gb_bench *b) {
     }
     cairo_surface_t *dst = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
     bench_tokenization(b, dst, reps, o->data);
+    bench_small_model(b, dst, reps, o->data);
     int rc = bench_embeddings(b, dst, reps, &err);
     if (rc) fprintf(stderr, "glassbox: bench views: %s\n", err.msg);
     cairo_surface_destroy(dst);

@@ -39,6 +39,10 @@ typedef struct tok_view {
     double w, h;
     int hover;                          /* final token under the pointer, -1 */
     float state_f[6], counts_f[GB_TOK_CHOICES], *ids_f; /* tok_matrix() */
+    int results_gen;                    /* bumped whenever new results arrive */
+    bool geom_valid;                    /* geometry() cache */
+    unsigned char geom_key[64];
+    gb_rect geom_rects[5];
     double hover_x, hover_y;
 } tok_view;
 
@@ -114,6 +118,7 @@ static void tok_job_finish(gb_job *base, void *self) {
     v->c_prompt = j->prompt;
     j->prompt = NULL;
     v->computed = true;
+    v->results_gen++;
     refresh_items(v);
 }
 
@@ -136,6 +141,7 @@ static gb_job *tok_update(void *self, const gb_shared *sh) {
         const char *own = v->own ? v->own : sh->model ? sh->model->tokenizer_ref : NULL;
         gb_tok_catalog_find(&v->cat, own);
         v->c_model = sh->model;
+        v->results_gen++;
         if (v->sel >= v->cat.n) v->sel = 0;
         refresh_items(v);
     }
@@ -350,9 +356,39 @@ static double chips_h(const chipset *cs, double w, const gb_theme *t) {
     return gb_chips_layout(cs->c, cs->n, (gb_rect){0, 0, w, 1e9}, t, NULL);
 }
 
+/* What the geometry depends on: it measures every chip, so it is kept until
+ * one of these changes (the draw function and the hover hit test reuse it). */
+typedef struct geom_key {
+    double w, h;
+    int step, sel, results;
+    const gb_theme *theme;
+    bool interactive;
+} geom_key;
+
+_Static_assert(sizeof(geom_key) <= sizeof(((tok_view *)0)->geom_key), "geometry key fits its cache");
+_Static_assert(sizeof(tok_geom) == sizeof(((tok_view *)0)->geom_rects), "geometry fits its cache");
+
+static void geometry_uncached(const tok_view *v, double w, double h, const gb_shared *sh, tok_geom *g);
+
+static void geometry(const tok_view *v, double w, double h, const gb_shared *sh, tok_geom *g) {
+    tok_view *mv = (tok_view *)v; /* a cache of derived values, not state */
+    geom_key k;
+    memset(&k, 0, sizeof k); /* padding too: the key is compared bytewise */
+    k.w = w, k.h = h, k.step = cur_step(v), k.sel = v->sel, k.results = v->results_gen;
+    k.theme = sh->theme, k.interactive = sh->interactive;
+    if (v->geom_valid && memcmp(&k, v->geom_key, sizeof k) == 0) {
+        memcpy(g, v->geom_rects, sizeof *g);
+        return;
+    }
+    geometry_uncached(v, w, h, sh, g);
+    memcpy(mv->geom_key, &k, sizeof k);
+    memcpy(mv->geom_rects, g, sizeof *g);
+    mv->geom_valid = true;
+}
+
 /* Panels stacked: each chip panel as tall as its chips (at most a share of the
  * room), the comparison gets what is left. */
-static void geometry(const tok_view *v, double w, double h, const gb_shared *sh, tok_geom *g) {
+static void geometry_uncached(const tok_view *v, double w, double h, const gb_shared *sh, tok_geom *g) {
     const gb_theme *t = sh->theme;
     memset(g, 0, sizeof *g);
     gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
