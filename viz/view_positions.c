@@ -41,6 +41,7 @@ typedef struct pos_view {
     int sum_d, sum_pos, sum_n;   /* width, the token's position, tokens in the prompt */
     char sum_label[64];          /* the token's label */
     char sum_problem[320];       /* why there is no sum (shown instead) */
+    bool sum_too_long;           /* the prompt is longer than the context: render refuses */
     /* widgets */
     gb_ui ui;
     gb_widget dim_s, len_s, pair_s, cos_t;
@@ -71,6 +72,7 @@ typedef struct pos_job {
     float *sum;
     int sum_d, sum_pos, sum_n;
     char sum_label[64], sum_problem[320];
+    bool sum_too_long;
 } pos_job;
 
 /* The input of one token: its embedding row (times sqrt(d) for models that
@@ -82,6 +84,7 @@ static void sum_run(pos_job *j) {
     gb_prompt_ids ids;
     if (!gb_prompt_ids_make(&ids, m, tok, j->prompt, j->ids_arg)) {
         snprintf(j->sum_problem, sizeof j->sum_problem, "%s", ids.problem);
+        j->sum_too_long = ids.n > m->cfg.max_seq;
     } else {
         int d = m->cfg.d_model, t = j->token >= 0 && j->token < ids.n ? j->token : ids.n - 1;
         j->sum = calloc(3 * (size_t)d, sizeof(float));
@@ -148,6 +151,7 @@ static void pos_job_finish(gb_job *base, void *self) {
     v->sum_d = j->sum_d, v->sum_pos = j->sum_pos, v->sum_n = j->sum_n;
     memcpy(v->sum_label, j->sum_label, sizeof v->sum_label);
     memcpy(v->sum_problem, j->sum_problem, sizeof v->sum_problem);
+    v->sum_too_long = j->sum_too_long;
     v->no_table = j->no_table;
     if (j->no_table) {
         v->computed = true;
@@ -587,6 +591,15 @@ static const float *pos_matrix(const void *self, const char *name, int *rows, in
     return NULL;
 }
 
+/* A prompt longer than the context cannot be shown: render says so. */
+static const char *pos_input_error(const void *self) {
+    const pos_view *v = self;
+    static char msg[360];
+    if (!v->sum_too_long) return NULL;
+    snprintf(msg, sizeof msg, "positions: %s", v->sum_problem);
+    return msg;
+}
+
 static const char *const POS_KEYS[] = {"[  ]", "previous / next pair of dimensions as curves",
                                        "c", "dot product or cosine similarity",
                                        ",  .", "previous / next prompt token for embedding + position = input", NULL};
@@ -604,4 +617,5 @@ const gb_view gb_view_positions = {
     .shortcuts = POS_KEYS,
     .ui = pos_ui,
     .matrix = pos_matrix,
+    .input_error = pos_input_error,
 };

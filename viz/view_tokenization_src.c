@@ -136,7 +136,7 @@ void gb_prompt_ids_free(gb_prompt_ids *p) {
     p->n = 0;
 }
 
-static bool check_ids(gb_prompt_ids *out, const gb_model *m) {
+static bool check_ids(gb_prompt_ids *out, const gb_model *m, const char *what) {
     if (out->n == 0) {
         snprintf(out->problem, sizeof out->problem, "The prompt gives no tokens: type some text.");
         return false;
@@ -151,8 +151,8 @@ static bool check_ids(gb_prompt_ids *out, const gb_model *m) {
         }
     if (out->n > m->cfg.max_seq) {
         snprintf(out->problem, sizeof out->problem,
-                 "The prompt is %d tokens long, but this model reads at most %d (its context). "
-                 "Shorten the prompt.", out->n, m->cfg.max_seq);
+                 "The %s is %d tokens long, but this model reads at most %d (its context). "
+                 "Shorten the %s.", what, out->n, m->cfg.max_seq, what);
         return false;
     }
     return true;
@@ -167,7 +167,7 @@ bool gb_prompt_ids_make(gb_prompt_ids *out, const gb_model *m, const gb_tokenize
             snprintf(out->problem, sizeof out->problem, "%s", err.msg);
             return false;
         }
-        return check_ids(out, m);
+        return check_ids(out, m, "input");
     }
     const char *p = prompt ? prompt : "";
     long bad = gb_utf8_bad_offset(p, strlen(p));
@@ -185,7 +185,7 @@ bool gb_prompt_ids_make(gb_prompt_ids *out, const gb_model *m, const gb_tokenize
         out->ids = NULL, out->n = 0;
         return false;
     }
-    return check_ids(out, m);
+    return check_ids(out, m, "prompt");
 }
 
 gb_tokenizer *gb_view_tokenizer_for(const gb_model *m, const char *override, gb_error *err) {
