@@ -276,7 +276,7 @@ static void rebuild_points(emb_view *v) {
     free_points(v);
     if (!v->mc.ok) return;
     int V = v->mc.model->cfg.vocab_size, np = v->pr.n > 0 ? v->pr.n_path - 1 : 0;
-    int n = V + np, n_lab = v->pr.n + np + 2;
+    int n = V + np, n_lab = v->pr.n + np + 2 + EMB_NEIGHBORS;
     v->pts = malloc((size_t)n * 3 * sizeof(float));
     v->colors = malloc((size_t)n * sizeof(gb_rgb));
     v->labels = calloc((size_t)n, sizeof(char *));
@@ -312,6 +312,11 @@ static void rebuild_points(emb_view *v) {
     }
     v->n_pts = v->show_path ? n : V;
     update_neighbors(v);
+    for (int k = 0; k < v->n_nb && slot < n_lab; k++) /* the neighbours get names too (where they fit) */
+        if (!v->labelled[v->nb[k].id]) {
+            gb_view_token_label(v->mc.tok, v->nb[k].id, lab, sizeof lab);
+            set_label(v, v->nb[k].id, &slot, lab);
+        }
 }
 
 static void *emb_create(const gb_view_args *a, gb_error *err) {
