@@ -371,6 +371,31 @@ static void test_window_drag_rotates(void **state) {
     close_window(&w);
 }
 
+/* Clicking a bar of the neighbour list picks that neighbour. */
+static void test_window_click_neighbor(void **state) {
+    (void)state;
+    win_fixture w;
+    open_window(&w);
+    gb_shared sh = gb_app_shared(w.app);
+    emb_geom g;
+    emb_geometry(w.v, w.v->w, w.v->h, &sh, &g);
+    int want = w.v->nb[0].id;
+    double sx = 0, sy = 0, hx, hy;
+    int hits = 0;
+    for (double y = g.sel.y; y < g.sel.y + g.sel.h; y += 3) /* the middle of the bar's row */
+        for (double x = g.sel.x; x < g.sel.x + g.sel.w; x += 6)
+            if (emb_neighbor_at(w.v, &g, &sh, x, y) == want) sx += x, sy += y, hits++;
+    assert_true(hits > 0);
+    hx = sx / hits, hy = sy / hits;
+    push_mouse(w.win, SDL_MOUSEBUTTONDOWN, hx + w.app->view_area.x, hy + w.app->view_area.y);
+    push_mouse(w.win, SDL_MOUSEBUTTONUP, hx + w.app->view_area.x, hy + w.app->view_area.y);
+    settle(w.win);
+    printf("  clicked the first neighbour (%d): picked %d\n", want, w.v->pick[0]);
+    assert_int_equal(w.v->pick[0], want);
+    assert_int_equal(w.v->nb_of, want); /* and now its own neighbours are listed */
+    close_window(&w);
+}
+
 /* Hovering a heatmap cell names its row and column (the read-out shows the
  * value); leaving the window clears it. */
 static void test_window_heatmap_hover(void **state) {
@@ -594,6 +619,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_window_drag_rotates),
         cmocka_unit_test(test_window_click_picks),
         cmocka_unit_test(test_window_heatmap_hover),
+        cmocka_unit_test(test_window_click_neighbor),
         cmocka_unit_test(test_window_typing_updates),
         cmocka_unit_test(test_window_failed_model_tiny),
         cmocka_unit_test(test_embeddings_image),

@@ -455,11 +455,14 @@ static bool pointer(emb_view *v, const gb_event *ev, const gb_shared *sh) {
     bool inside = gb_rect_contains(sr, ev->x, ev->y) && v->n_pts > 0;
     gb_scatter3d s = emb_scatter(v);
     switch (ev->type) {
-    case GB_EV_MOUSE_DOWN:
+    case GB_EV_MOUSE_DOWN: {
+        int nb = ev->button == 1 ? emb_neighbor_at(v, &g, sh, ev->x, ev->y) : -1;
+        if (nb >= 0) return pick(v, nb); /* a neighbour in the list */
         if (!inside || ev->button != 1) return false;
         v->dragging = true, v->moved = false;
         v->drag_x = ev->x, v->drag_y = ev->y, v->yaw0 = v->cam.yaw, v->pitch0 = v->cam.pitch;
         return false;
+    }
     case GB_EV_MOUSE_MOVE:
         if (v->dragging) {
             double dx = ev->x - v->drag_x, dy = ev->y - v->drag_y;
@@ -559,7 +562,7 @@ static const float *emb_matrix(const void *self, const char *name, int *rows, in
 static const char *const EMB_KEYS[] = {
     "drag, arrows", "rotate the 3D view",
     "wheel, =  -", "zoom",
-    "click", "pick a token (two picks: angle, cosine, distance)",
+    "click", "pick a token (two picks: angle, cosine, distance), or a neighbour in the list",
     "Esc", "clear the picks",
     "[  ]", "previous / next prompt token (its path through the layers)",
     "p", "show or hide the path",

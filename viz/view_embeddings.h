@@ -86,5 +86,7 @@ gb_rect emb_heat_rect(const emb_geom *g, const gb_shared *sh);
 int emb_selected_id(const emb_view *v);
 int emb_chosen(const emb_view *v);
 void emb_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared *sh);
+/* The vocabulary id of the neighbour bar under (x, y), or -1. */
+int emb_neighbor_at(const emb_view *v, const emb_geom *g, const gb_shared *sh, double x, double y);
 
 #endif

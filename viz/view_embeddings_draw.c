@@ -23,14 +23,64 @@ static void draw_heat(cairo_t *cr, gb_rect r, const emb_view *v, const gb_theme 
     gb_draw_heatmap(cr, in, &hm, t);
 }
 
+/* Where the neighbour bars go in the selection panel r, and the bars
+ * themselves (the drawing and the click on a bar both use this). */
+typedef struct nb_bars {
+    float vals[EMB_NEIGHBORS];
+    char lab[EMB_NEIGHBORS][64];
+    const char *labs[EMB_NEIGHBORS];
+    gb_rgb cols[EMB_NEIGHBORS];
+    gb_bars bars;
+    gb_rect title, plot;   /* the list's title line and the bars */
+    bool shown;
+} nb_bars;
+
+static bool two_picks(const emb_view *v) {
+    int V = v->mc.model->cfg.vocab_size;
+    return v->pick[0] >= 0 && v->pick[1] >= 0 && v->pick[0] < V && v->pick[1] < V;
+}
+
+/* Height of the block comparing two picks. */
+static double picks_h(const gb_theme *t) {
+    return t->font * 1.5 + t->font_small * 1.3 + t->font_title * 1.35 + t->font_small * 1.4;
+}
+
+static void neighbor_bars(const emb_view *v, gb_rect r, const gb_theme *t, nb_bars *nb) {
+    memset(nb, 0, sizeof *nb);
+    gb_rect in = gb_rect_inset(r, t->pad);
+    gb_rect_cut_top(&in, gb_panel_header_h("x", t) - t->pad, t->pad);
+    if (two_picks(v)) gb_rect_cut_top(&in, picks_h(t), t->pad);
+    if (emb_selected_id(v) < 0 || v->n_nb == 0 || in.h < t->font * 7) return; /* room for a few bars at least */
+    nb->title = gb_rect_cut_top(&in, t->font * 1.6, t->pad * 0.5);
+    nb->plot = in;
+    for (int i = 0; i < v->n_nb; i++) {
+        label_of(v, v->nb[i].id, nb->lab[i], sizeof nb->lab[i]);
+        nb->labs[i] = nb->lab[i], nb->vals[i] = (float)v->nb[i].score, nb->cols[i] = t->accent;
+    }
+    nb->bars = (gb_bars){.values = nb->vals, .n = v->n_nb, .labels = nb->labs, .colors = nb->cols, .vmax = 1,
+                         .value_axis = "cosine similarity", .highlight = -1, .hover = -1};
+    nb->shown = true;
+}
+
+int emb_neighbor_at(const emb_view *v, const emb_geom *g, const gb_shared *sh, double x, double y) {
+    if (!v->mc.ok || !gb_rect_contains(g->sel, x, y)) return -1;
+    nb_bars nb;
+    neighbor_bars(v, g->sel, sh->theme, &nb);
+    if (!nb.shown) return -1;
+    gb_bars_geom bg;
+    gb_bars_layout(&nb.bars, nb.plot, sh->theme, &bg);
+    int i = gb_bars_hit(&bg, &nb.bars, x, y);
+    return i >= 0 && i < v->n_nb ? v->nb[i].id : -1;
+}
+
 /* Angle, cosine and distance of the two picks, then the neighbours. */
 static void draw_selection(cairo_t *cr, gb_rect r, const emb_view *v, const gb_theme *t) {
-    int id = emb_selected_id(v), V = v->mc.model->cfg.vocab_size, d = v->mc.model->cfg.d_model;
+    int id = emb_selected_id(v), d = v->mc.model->cfg.d_model;
     char a[64], b[64], title[160], line[320];
     label_of(v, id, a, sizeof a);
     snprintf(title, sizeof title, "Nearest to \xE2\x80\x9C%s\xE2\x80\x9D (cosine, %d dimensions)", a, d);
     const float *E = v->mc.model->w.embed;
-    bool two = v->pick[0] >= 0 && v->pick[1] >= 0 && v->pick[0] < V && v->pick[1] < V;
+    bool two = two_picks(v);
     const char *sub = two ? "two picked tokens compared"
                           : v->pick[0] >= 0 ? "click a second token to measure the angle between them"
                                             : "click a point to pick it; a second click measures the angle";
@@ -63,25 +113,15 @@ static void draw_selection(cairo_t *cr, gb_rect r, const emb_view *v, const gb_t
                  d, gb_angle_deg(p, q, 3));
         gb_set_rgb(cr, t->fg_dim);
         gb_text_draw(cr, &fs, line, in.x, y1, GB_LEFT, GB_TOP, in.w);
-        gb_rect_cut_top(&in, y1 - in.y + t->font_small * 1.4, t->pad);
     }
-    if (id < 0 || v->n_nb == 0 || in.h < t->font * 7) return; /* room for a few bars at least */
+    nb_bars nb;
+    neighbor_bars(v, r, t, &nb);
+    if (!nb.shown) return;
     gb_font ft = gb_font_body(t);
     ft.bold = true;
     gb_set_rgb(cr, t->fg);
-    gb_text_draw(cr, &ft, title, in.x, in.y, GB_LEFT, GB_TOP, in.w);
-    gb_rect_cut_top(&in, t->font * 1.6, t->pad * 0.5);
-    float vals[EMB_NEIGHBORS];
-    char lab[EMB_NEIGHBORS][64];
-    const char *labs[EMB_NEIGHBORS];
-    gb_rgb cols[EMB_NEIGHBORS];
-    for (int i = 0; i < v->n_nb; i++) {
-        label_of(v, v->nb[i].id, lab[i], sizeof lab[i]);
-        labs[i] = lab[i], vals[i] = (float)v->nb[i].score, cols[i] = t->accent;
-    }
-    gb_bars bars = {.values = vals, .n = v->n_nb, .labels = labs, .colors = cols, .vmax = 1,
-                    .value_axis = "cosine similarity", .highlight = -1, .hover = -1};
-    gb_draw_bars(cr, in, &bars, t);
+    gb_text_draw(cr, &ft, title, nb.title.x, nb.title.y, GB_LEFT, GB_TOP, nb.title.w);
+    gb_draw_bars(cr, nb.plot, &nb.bars, t);
 }
 
 /* The chosen token's path: a polyline from its vocabulary point through its
