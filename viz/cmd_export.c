@@ -386,9 +386,11 @@ static gb_status export_positions(const gb_words *w, const exp_args *a, gb_error
 int gb_cmd_export(int argc, char **argv) {
     gb_error err = {0};
     const char *what = argc > 1 ? argv[1] : "";
+    if (strcmp(what, "distribution") == 0) return gb_export_distribution(argc - 1, argv + 1);
     if (strcmp(what, "attention") && strcmp(what, "embeddings") && strcmp(what, "positions")) {
-        if (!*what) gb_fail(&err, GB_ERR_INPUT, "export: say what to export: attention, embeddings or positions");
-        else gb_fail(&err, GB_ERR_INPUT, "export: '%s' is not attention, embeddings or positions", what);
+        if (!*what)
+            gb_fail(&err, GB_ERR_INPUT, "export: say what to export: attention, embeddings, positions or distribution");
+        else gb_fail(&err, GB_ERR_INPUT, "export: '%s' is not attention, embeddings, positions or distribution", what);
         return gb_cli_error(&err);
     }
     char cmd[32];
