@@ -190,7 +190,7 @@ static gb_job *emb_update(void *self, const gb_shared *sh) {
 
 int emb_chosen(const emb_view *v) {
     if (v->pr.n <= 0) return -1;
-    return v->token >= 0 && v->token < v->pr.n ? v->token : v->pr.n - 1;
+    return v->token >= 0 && v->token < v->pr.n ? v->token : gb_view_default_token(v->mc.tok, v->pr.ids, v->pr.n);
 }
 
 int emb_selected_id(const emb_view *v) {

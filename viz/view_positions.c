@@ -86,7 +86,7 @@ static void sum_run(pos_job *j) {
         snprintf(j->sum_problem, sizeof j->sum_problem, "%s", ids.problem);
         j->sum_too_long = ids.n > m->cfg.max_seq;
     } else {
-        int d = m->cfg.d_model, t = j->token >= 0 && j->token < ids.n ? j->token : ids.n - 1;
+        int d = m->cfg.d_model, t = j->token >= 0 && j->token < ids.n ? j->token : gb_view_default_token(tok, ids.ids, ids.n);
         j->sum = calloc(3 * (size_t)d, sizeof(float));
         if (j->sum) {
             float es = m->cfg.scale_embed ? sqrtf((float)d) : 1.0f;
@@ -165,7 +165,7 @@ static void pos_job_finish(gb_job *base, void *self) {
     v->d = j->d, v->n_pos = j->n_pos, v->sim_cosine = j->cosine;
     v->rope = j->rope;
     v->base = j->rope ? j->theta : 10000.0;
-    v->from_model = j->model != NULL && !j->rope; /* learned values: no formula behind them */
+    v->from_model = j->model != NULL && j->model->cfg.pos == GB_POS_LEARNED; /* no formula behind them */
     v->sim_min = j->sim_min, v->sim_max = j->sim_max;
     v->computed = true;
 }
@@ -413,7 +413,7 @@ static void draw_sum(cairo_t *cr, gb_rect r, const pos_view *v, const gb_theme *
         return;
     }
     int d = v->sum_d;
-    snprintf(title, sizeof title, "What the first layer reads for %s (token %d of %d, position %d)", v->sum_label,
+    snprintf(title, sizeof title, "What the first layer reads for \xE2\x80\x9C%s\xE2\x80\x9D (token %d of %d, position %d)", v->sum_label,
              v->sum_pos + 1, v->sum_n, v->sum_pos);
     if (v->rope)
         snprintf(sub, sizeof sub, "RoPE adds no vector: the input is the embedding alone, and the position turns queries and keys");
@@ -423,24 +423,24 @@ static void draw_sum(cairo_t *cr, gb_rect r, const pos_view *v, const gb_theme *
     gb_font fs = gb_font_small(t);
     double numw, nh, lw = fmin(in.w * 0.3, t->font * 15);
     gb_text_size(cr, &fs, "-0.00", &numw, &nh);
-    int k = (int)fmin(d, floor((in.w - lw - t->font * 5) / (numw + 8)));
+    int k = (int)fmin(d, floor((in.w - lw - t->font * 6) / (numw + 8)));
     if (k < 1) return;
     double a = 0;
     for (int i = 0; i < 3 * d; i++) a = fmax(a, fabs(v->sum[i]));
     if (a == 0) a = 1;
     char lab[3][96];
-    snprintf(lab[0], sizeof lab[0], "embedding of %s", v->sum_label);
+    snprintf(lab[0], sizeof lab[0], "embedding of \xE2\x80\x9C%s\xE2\x80\x9D", v->sum_label);
     if (v->rope) snprintf(lab[1], sizeof lab[1], "+ nothing (RoPE)");
     else snprintf(lab[1], sizeof lab[1], "+ position %d", v->sum_pos);
     snprintf(lab[2], sizeof lab[2], "= input");
     double rh = sum_row_h(t);
-    gb_rect strip = {in.x, in.y, in.w - t->font * 5, rh};
+    gb_rect strip = {in.x, in.y, in.w - t->font * 6, rh};
     for (int s = 0; s < 3; s++, strip.y += rh) draw_strip(cr, strip, lab[s], v->sum + (size_t)s * d, k, a, lw, t);
     if (k < d) {
         char more[64];
         snprintf(more, sizeof more, "+ %d more", d - k);
         gb_set_rgb(cr, t->fg_dim);
-        gb_text_draw(cr, &fs, more, strip.x + strip.w + t->pad, in.y + rh * 1.5, GB_LEFT, GB_MIDDLE, t->font * 5);
+        gb_text_draw(cr, &fs, more, strip.x + strip.w + t->pad, in.y + rh * 1.5, GB_LEFT, GB_MIDDLE, t->font * 6 - t->pad);
     }
 }
 
@@ -459,8 +459,9 @@ static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb
         snprintf(sub, sizeof sub, "%s: %s positions, d = %d, positions 0\xE2\x80\x93%d (the model's own encoding)",
                  sh->model_name ? sh->model_name : "model", gb_pos_name(m->cfg.pos), v->d, v->n_pos - 1);
     else
-        snprintf(sub, sizeof sub, "Sinusoidal, d = %d, positions 0\xE2\x80\x93%d:  PE(p, 2i) = sin(p / 10000^(2i/d)),  "
-                 "PE(p, 2i+1) = cos(p / 10000^(2i/d))", v->d, v->n_pos - 1);
+        snprintf(sub, sizeof sub, "%s%sSinusoidal, d = %d, positions 0\xE2\x80\x93%d:  PE(p, 2i) = sin(p / 10000^(2i/d)),  "
+                 "PE(p, 2i+1) = cos(p / 10000^(2i/d))", m && sh->model_name ? sh->model_name : "",
+                 m && sh->model_name ? ": " : "", v->d, v->n_pos - 1);
     gb_view_header(cr, w, h, "Positional encoding", v->computed && !v->no_table ? sub : "", t);
     pos_geom g;
     geometry(v, w, h, sh, &g);

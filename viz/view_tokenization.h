@@ -62,6 +62,10 @@ void gb_prompt_ids_free(gb_prompt_ids *p);
  * model's tokenizer_ref; NULL (with err set) when there is none. */
 gb_tokenizer *gb_view_tokenizer_for(const gb_model *m, const char *override, gb_error *err);
 
+/* The token a view follows by default: the last one with a letter or digit
+ * (not the final full stop), else the last. */
+int gb_view_default_token(const gb_tokenizer *tok, const int *ids, int n);
+
 /* A printable label for token id (tokenizer label, or "#id" without one). */
 void gb_view_token_label(const gb_tokenizer *tok, int id, char *buf, size_t cap);
 

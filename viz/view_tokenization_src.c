@@ -18,6 +18,11 @@ static bool exists(const char *p) {
 }
 
 static void add(gb_tok_catalog *cat, const char *name, const char *path, int built) {
+    char shown[96];
+    snprintf(shown, sizeof shown, "%s", name);
+    char *suffix = strstr(shown, ".tokenizer.json"); /* "classroom.tokenizer.json" is "classroom" */
+    if (suffix && suffix[15] == '\0' && suffix > shown) *suffix = '\0';
+    name = shown;
     if (cat->n >= GB_TOK_CHOICES) return;
     char real[PATH_MAX];
     if (path && realpath(path, real)) path = real; /* one entry per file, however it was named */
@@ -208,4 +213,16 @@ gb_tokenizer *gb_view_tokenizer_for(const gb_model *m, const char *override, gb_
 void gb_view_token_label(const gb_tokenizer *tok, int id, char *buf, size_t cap) {
     if (tok && id >= 0 && id < gb_tokenizer_vocab_size(tok)) gb_tokenizer_label(tok, id, buf, cap);
     else snprintf(buf, cap, "#%d", id);
+}
+
+int gb_view_default_token(const gb_tokenizer *tok, const int *ids, int n) {
+    for (int i = n - 1; i >= 0 && tok; i--) {
+        size_t len = 0;
+        const char *piece = gb_tokenizer_piece(tok, ids[i], &len);
+        for (size_t k = 0; piece && k < len; k++) {
+            unsigned char c = (unsigned char)piece[k];
+            if ((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80) return i;
+        }
+    }
+    return n - 1;
 }
