@@ -156,16 +156,24 @@ static void geometry_uncached(const tok_view *v, double w, double h, const gb_sh
     chunk_chips(v, &a);
     replay_chips(v, tok_cur_step(v), &b);
     final_chips(v, v->sel < v->cat.n ? v->sel : 0, true, &c);
-    double line = t->font * 1.6;
-    double ha = head + line + t->pad + chips_h(&a, inner, t), hb = head + chips_h(&b, inner, t);
-    double hc = head + chips_h(&c, inner, t);
+    double line = t->font * 1.6, row = chips_h(&(chipset){a.c, a.lab, a.n ? 1 : 0}, inner, t);
+    double need[3] = {head + line + t->pad + chips_h(&a, inner, t), head + chips_h(&b, inner, t),
+                      head + chips_h(&c, inner, t)};
+    double least[3] = {head + line + t->pad + row, head + row, head + row}; /* a title and one row of chips */
     chipset_free(&a), chipset_free(&b), chipset_free(&c);
-    /* the first three panels get what they need; the comparison what is left */
-    double avail = r.h - 3 * t->gap, need = ha + hb + hc;
-    double f = need > avail && need > 0 ? fmax(0, avail) / need : 1;
-    g->text = gb_rect_cut_top(&r, fmax(0, ha * f), t->gap);
-    g->replay = gb_rect_cut_top(&r, fmax(0, hb * f), t->gap);
-    g->final = gb_rect_cut_top(&r, fmax(0, hc * f), t->gap);
+    /* the first three panels get what they need; if that is too much, each
+     * keeps its title and a row, and the rest of the room is shared out in
+     * proportion to what they miss. The comparison gets what is left. */
+    double avail = r.h - 3 * t->gap, sum_need = need[0] + need[1] + need[2];
+    double sum_least = least[0] + least[1] + least[2], hgt[3];
+    for (int i = 0; i < 3; i++) {
+        if (sum_need <= avail) hgt[i] = need[i];
+        else if (sum_least >= avail) hgt[i] = least[i] * fmax(0, avail) / sum_least;
+        else hgt[i] = least[i] + (need[i] - least[i]) * (avail - sum_least) / (sum_need - sum_least);
+    }
+    g->text = gb_rect_cut_top(&r, fmax(0, hgt[0]), t->gap);
+    g->replay = gb_rect_cut_top(&r, fmax(0, hgt[1]), t->gap);
+    g->final = gb_rect_cut_top(&r, fmax(0, hgt[2]), t->gap);
     g->compare = r; /* as tall as its rows, no taller */
     g->compare.h = fmin(r.h, head + fmax(1, v->cat.n) * t->font * 2.9);
 }
@@ -229,6 +237,24 @@ static void draw_text_panel(cairo_t *cr, gb_rect r, const tok_view *v, const gb_
     chipset_free(&cs);
 }
 
+/* When the chips do not all fit in r, the first chip to draw so that the
+ * selected one (the last merge) is on the last row shown: rows scroll. */
+static int first_shown(const chipset *cs, gb_rect r, const gb_theme *t) {
+    int sel = -1;
+    for (int i = 0; i < cs->n; i++)
+        if (cs->c[i].selected) sel = i;
+    if (sel < 0) return 0;
+    gb_rect *rects = malloc((size_t)cs->n * sizeof *rects);
+    if (!rects) return 0;
+    gb_chips_layout(cs->c, cs->n, (gb_rect){r.x, 0, r.w, 1e9}, t, rects);
+    int first = 0;
+    double bottom = rects[sel].y + rects[sel].h;
+    if (bottom > r.h) /* the first chip of the row that is then at the top */
+        while (first < sel && rects[first].y < bottom - r.h) first++;
+    free(rects);
+    return first;
+}
+
 static void draw_replay_panel(cairo_t *cr, gb_rect r, const tok_view *v, const gb_theme *t) {
     const gb_tok_record *rec = tok_cur(v)->rec;
     int step = tok_cur_step(v), m = rec->n_merges;
@@ -248,7 +274,10 @@ static void draw_replay_panel(cairo_t *cr, gb_rect r, const tok_view *v, const g
     }
     gb_rect in = gb_draw_panel(cr, r, title, sub, t);
     chipset cs;
-    if (replay_chips(v, step, &cs)) gb_draw_chips(cr, in, cs.c, cs.n, t);
+    if (replay_chips(v, step, &cs)) {
+        int first = first_shown(&cs, in, t);
+        gb_draw_chips(cr, in, cs.c + first, cs.n - first, t);
+    }
     chipset_free(&cs);
 }
 
