@@ -7,6 +7,8 @@
 
 static const gb_view *const VIEWS[] = {
     &gb_view_positions,
+    &gb_view_attention,
+    &gb_view_lens,
     NULL,
 };
 
@@ -38,6 +40,7 @@ void gb_view_args_defaults(gb_view_args *a) {
     a->dim = 64;
     a->length = 48;
     a->pair = 0;
+    a->layer = a->head = a->query = a->key = a->position = -1;
 }
 
 gb_status gb_view_settle(const gb_view *v, void *self, const gb_shared *sh, gb_error *err) {

@@ -40,6 +40,10 @@ typedef struct gb_view_args {
     int dim;             /* positions: d of the sinusoidal encoding (--dim) */
     int length;          /* positions: how many positions (--length) */
     int pair;            /* positions: first dimension pair drawn as curves (--pair) */
+    /* attention and lens (docs/views-attention.md) */
+    const char *ids, *source_ids, *attn, *off;
+    int layer, head, query, key, step, position;
+    bool scores, average, lines, no_pos;
 } gb_view_args;
 
 void gb_view_args_defaults(gb_view_args *a);
@@ -82,6 +86,9 @@ typedef struct gb_view {
     gb_ui *(*ui)(void *self);
     /* a named result matrix [rows, cols] for tests and exports, or NULL */
     const float *(*matrix)(const void *self, const char *name, int *rows, int *cols);
+    /* after settling: is what was asked for possible with this model? (e.g. a
+     * layer out of range; headless renders refuse it with this message), may be NULL */
+    gb_status (*check)(const void *self, const gb_shared *sh, gb_error *err);
 } gb_view;
 
 /* The registry. */
@@ -95,6 +102,8 @@ gb_status gb_view_settle(const gb_view *v, void *self, const gb_shared *sh, gb_e
 
 /* Views. */
 extern const gb_view gb_view_positions;
+extern const gb_view gb_view_attention;
+extern const gb_view gb_view_lens;
 
 /* Helpers shared by views: the title block at the top of a view, returning the
  * rest of the area; a centred message in a rectangle. */
