@@ -181,10 +181,12 @@ gb_rect att_head_area(const att_view *v, gb_rect head, const gb_theme *t, bool b
     gb_rect in = att_panel_content(head, t);
     gb_rect_cut_bottom(&in, t->font_small * 1.8, t->pad / 2);
     if (!v->have || !v->rec.edited.tr || v->lines) return in;
-    gb_rect left = gb_rect_cut_left(&in, (in.w - t->gap) / 2, t->gap);
-    if (before) return left;
-    gb_rect_cut_top(&in, 0, 0);
-    return in;
+    /* side by side in a wide panel, one above the other in a tall one */
+    double extra = t->font_small * 12; /* labels and legend around a square heatmap, roughly */
+    bool side = fmin(in.w / 2 - extra, in.h - extra) >= fmin(in.w - extra, in.h / 2 - extra);
+    gb_rect first = side ? gb_rect_cut_left(&in, (in.w - t->gap) / 2, t->gap)
+                                 : gb_rect_cut_top(&in, (in.h - t->gap) / 2, t->gap);
+    return before ? first : in;
 }
 
 void att_lines_geometry(gb_rect r, int rows, int cols, const gb_theme *t, double *xl, double *xr,
@@ -317,14 +319,15 @@ static void draw_head_heatmap(cairo_t *cr, gb_rect head, const att_view *v, cons
         if (edited) {
             float *before = att_head_matrix(v, &v->rec.clean, rows, cols);
             gb_heatmap hb = att_heatmap(v, before, mask, rows, cols);
-            hb.legend = hm.legend; /* one colour scale for both */
-            hb.show_legend = false;
+            hb.legend = hm.legend; /* one colour scale for both, the same size */
             gb_font ft = gb_font_body(t);
             ft.bold = true;
             gb_rect ab = att_head_area(v, head, t, true);
             gb_set_rgb(cr, t->fg);
             gb_text_draw(cr, &ft, "before", ab.x, ab.y, GB_LEFT, GB_TOP, ab.w);
-            gb_text_draw(cr, &ft, "after the intervention", a.x, a.y, GB_LEFT, GB_TOP, a.w);
+            gb_text_draw(cr, &ft, att_head_is_off(v, v->kind, v->layer, v->head)
+                                      ? "after: this head's output is zeroed, its own pattern stays"
+                                      : "after the intervention", a.x, a.y, GB_LEFT, GB_TOP, a.w);
             gb_rect_cut_top(&ab, t->font * 1.4, 0);
             gb_rect_cut_top(&a, t->font * 1.4, 0);
             if (before) gb_draw_heatmap(cr, ab, &hb, t);
@@ -347,11 +350,12 @@ static void draw_lines(cairo_t *cr, gb_rect head, const att_view *v, const gb_sh
     gb_rect r = att_head_area(v, head, t, false);
     double xl, xr, y0, pl, pr;
     att_lines_geometry(r, rows, cols, t, &xl, &xr, &y0, &pl, &pr);
-    gb_font fs = gb_font_small(t), fb = gb_font_body(t);
-    fb.bold = true;
+    gb_font fs = gb_font_small(t);
+    gb_font fh = fs;
+    fh.bold = true;
     gb_set_rgb(cr, t->fg_dim);
-    gb_text_draw(cr, &fb, att_axis_name(v, true), xl, r.y, GB_RIGHT, GB_TOP, r.w * 0.45);
-    gb_text_draw(cr, &fb, att_axis_name(v, false), xr, r.y, GB_LEFT, GB_TOP, r.w * 0.45);
+    gb_text_draw(cr, &fh, att_axis_name(v, true), r.x + r.w * 0.25, r.y, GB_CENTER, GB_TOP, r.w * 0.48);
+    gb_text_draw(cr, &fh, att_axis_name(v, false), r.x + r.w * 0.75, r.y, GB_CENTER, GB_TOP, r.w * 0.48);
     int sel = v->hover_line >= 0 ? v->hover_line : v->q >= 0 && v->q < rows ? v->q : -1;
     /* lines: weight and opacity grow with the attention */
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -517,7 +521,7 @@ static void draw_arith(cairo_t *cr, gb_rect r, const att_view *v, const gb_share
                  c->dh, c->scale, c->score);
         gb_text_draw(cr, &fm, b, in.x, y, GB_LEFT, GB_TOP, in.w), y += lh;
     }
-    snprintf(b, sizeof b, "softmax over row %d: e^(score \xE2\x88\x92 max) / \xCE\xA3 = %.4f", q, c->row_prob[k]);
+    snprintf(b, sizeof b, "softmax over row %d \xE2\x86\x92 weight %.4f", q, c->row_prob[k]);
     gb_text_draw(cr, &fm, b, in.x, y, GB_LEFT, GB_TOP, in.w), y += lh;
     gb_font fs = gb_font_small(t);
     gb_set_rgb(cr, t->fg_dim);
@@ -575,7 +579,7 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
     gb_font fs = gb_font_small(t), fb = gb_font_body(t);
     double row = fmin(t->font * 2, in.h / fmax(1, nid));
     if (row < t->font * 1.2) nid = (int)(in.h / (t->font * 1.2)), row = t->font * 1.2;
-    double lw = in.w * 0.22, vw = edited ? in.w * 0.34 : in.w * 0.14;
+    double lw = in.w * 0.2, vw = edited ? in.w * 0.4 : in.w * 0.14;
     double bx = in.x + lw, bw = in.w - lw - vw - 8;
     double vmax = 0;
     for (int i = 0; i < nid; i++) vmax = fmax(vmax, fmax(after[ids[i]], edited ? before[ids[i]] : 0));
@@ -600,7 +604,7 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
         char b[64];
         if (edited) {
             double d = after[ids[i]] - before[ids[i]];
-            snprintf(b, sizeof b, "%.3f \xE2\x86\x92 %.3f (%s%.3f)", before[ids[i]], after[ids[i]], d >= 0 ? "+" : "\xE2\x88\x92", fabs(d));
+            snprintf(b, sizeof b, "%.3f\xE2\x86\x92%.3f %s%.3f", before[ids[i]], after[ids[i]], d >= 0 ? "+" : "\xE2\x88\x92", fabs(d));
         } else snprintf(b, sizeof b, "%.3f", after[ids[i]]);
         gb_set_rgb(cr, t->fg);
         gb_text_draw(cr, &fs, b, in.x + in.w, y + row / 2, GB_RIGHT, GB_MIDDLE, vw);

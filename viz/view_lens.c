@@ -297,7 +297,8 @@ static void lens_draw(cairo_t *cr, double w, double h, const void *self, const g
     static const char *labs[LENS_ROWS];
     static char lab_buf[LENS_ROWS][112];
     for (int r = 0; r < v->rows; r++) {
-        snprintf(lab_buf[r], sizeof lab_buf[r], "%s: %s", v->row_lab[r], v->top_lab[r]);
+        if (r == 0) snprintf(lab_buf[r], sizeof lab_buf[r], "embedding: %s", v->top_lab[r]);
+        else snprintf(lab_buf[r], sizeof lab_buf[r], "layer %d: %s", r - 1, v->top_lab[r]);
         labs[r] = lab_buf[r];
     }
     gb_bars b = {.values = v->top_prob, .n = v->rows, .labels = labs, .value_axis = "probability",
