@@ -159,20 +159,24 @@ static gb_job *att_update(void *self, const gb_shared *sh) {
     memcpy(in.off, v->off, sizeof in.off);
     in.n_off = v->n_off;
     in.no_pos = v->no_pos;
-    bool same = v->c_model == m && (v->have ? same_ids(in.ids, in.n, v->rec.in.ids, v->rec.in.n) &&
-                                                  same_ids(in.src, in.n_src, v->rec.in.src, v->rec.in.n_src) &&
-                                                  same_iv(v, &v->rec.in)
-                                            : v->error[0] && !ok);
+    bool same = v->c_model == m && v->tried_any && same_ids(in.ids, in.n, v->tried.ids, v->tried.n) &&
+                same_ids(in.src, in.n_src, v->tried.src, v->tried.n_src) && same_iv(v, &v->tried);
     if (!ok) {
         gb_att_input_free(&in);
-        if (!same || strcmp(v->error, why) != 0) clear_rec(v), snprintf(v->error, sizeof v->error, "%s", why);
+        if (!(v->c_model == m && !v->tried_any && strcmp(v->error, why) == 0))
+            clear_rec(v), snprintf(v->error, sizeof v->error, "%s", why);
         v->c_model = m;
+        v->tried_any = false;
         return NULL;
     }
     if (same) {
         gb_att_input_free(&in);
         return NULL;
     }
+    gb_att_input_free(&v->tried);
+    gb_error e2 = {0};
+    v->tried_any = gb_att_input_copy(&v->tried, &in, &e2) == GB_OK;
+    v->c_model = m;
     att_job *j = calloc(1, sizeof *j);
     if (!j) return gb_att_input_free(&in), NULL;
     j->base = (gb_job){job_run, job_finish, job_free, "recording attention"};
@@ -307,6 +311,8 @@ static void *att_create(const gb_view_args *a, gb_error *err) {
         return NULL;
     }
     v->open = a->layer >= 0 || a->head >= 0;
+    v->arg_layer = a->layer, v->arg_head = a->head;
+    v->arg_kind = a->attn ? (int)v->kind : -1;
     v->layer = a->layer > 0 ? a->layer : 0;
     v->head = a->head > 0 ? a->head : 0;
     v->q = a->query, v->k = a->key;
@@ -341,6 +347,7 @@ static void att_destroy(void *self) {
     att_view *v = self;
     if (!v) return;
     clear_rec(v);
+    gb_att_input_free(&v->tried);
     free(v->ids_arg);
     free(v->src_arg);
     free(v->lab), free(v->lab_p), free(v->src_lab), free(v->src_lab_p);
@@ -629,14 +636,15 @@ static gb_status att_check(const void *self, const gb_shared *sh, gb_error *err)
     const gb_model *m = sh->model;
     if (!m) return gb_fail(err, GB_ERR_INPUT, "attention: needs a model (--model)");
     if (!v->have) return gb_fail(err, GB_ERR_INPUT, "attention: %s", v->error[0] ? v->error : "nothing recorded");
-    int layers = gb_att_layers(m, v->kind);
-    if (layers == 0)
+    if (v->arg_kind >= 0 && gb_att_layers(m, (gb_att_kind)v->arg_kind) == 0)
         return gb_fail(err, GB_ERR_INPUT, "attention --attn: this %s model has no %s attention", gb_arch_name(m->cfg.arch),
-                       KIND_NAMES[v->kind]);
-    if (v->open && v->layer >= layers)
-        return gb_fail(err, GB_ERR_INPUT, "attention --layer: %d is out of range (the model has layers 0..%d)", v->layer, layers - 1);
-    if (v->open && v->head >= m->cfg.n_heads)
-        return gb_fail(err, GB_ERR_INPUT, "attention --head: %d is out of range (the model has heads 0..%d)", v->head,
+                       KIND_NAMES[v->arg_kind]);
+    int layers = gb_att_layers(m, v->kind);
+    if (v->arg_layer >= layers)
+        return gb_fail(err, GB_ERR_INPUT, "attention --layer: %d is out of range (the model has layers 0..%d)", v->arg_layer,
+                       layers - 1);
+    if (v->arg_head >= m->cfg.n_heads)
+        return gb_fail(err, GB_ERR_INPUT, "attention --head: %d is out of range (the model has heads 0..%d)", v->arg_head,
                        m->cfg.n_heads - 1);
     for (int i = 0; i < v->n_off; i++)
         if (v->off[i].layer >= layers || v->off[i].head >= m->cfg.n_heads)

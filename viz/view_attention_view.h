@@ -18,6 +18,8 @@ typedef struct att_view {
     gb_att_kind kind;
     bool open;                   /* one head shown (else the grid of all heads) */
     int layer, head;
+    int arg_layer, arg_head;     /* as given on the command line (checked, never clamped), -1 */
+    int arg_kind;                /* --attn, or -1 */
     bool scores, average, lines;
     int q, k;                    /* chosen cell (-1: the default: last row, its strongest key) */
     int step;                    /* visible target tokens; 0 = follow the newest */
@@ -26,7 +28,8 @@ typedef struct att_view {
     bool no_pos;
     /* the recording (from a job) */
     gb_att_rec rec;
-    bool have, job_out;
+    gb_att_input tried;          /* the input of the last job, failed or not */
+    bool have, job_out, tried_any;
     att_source source;
     char error[256];             /* why there is nothing to show */
     const void *c_model;         /* the model the recording (or error) is for */
