@@ -395,9 +395,9 @@ static void att_layout(void *self, double w, double h, const gb_shared *sh) {
     gb_rect c = g.controls;
     const gb_theme *t = sh->theme;
     bool many = v->n_kinds > 1;
-    double unit = (c.w - 7 * t->gap) / (many ? 10.5 : 8.5);
     gb_widget *ws[] = {&v->back_b, &v->scores_t, &v->avg_t, &v->lines_t, &v->nopos_t, &v->off_b, &v->step_s};
-    double units[] = {1, 1.6, 1.5, 0.8, 1.3, 1.6, 2.2};
+    double units[] = {1, 1.6, 1.5, 0.8, 1.3, 1.6, 2.2}; /* shares of the row; the drop-down takes 2 */
+    double unit = (c.w - 7 * t->gap) / (10.0 + (many ? 2 : 0));
     v->kind_dd.hidden = !sh->interactive || !many;
     if (many) v->kind_dd.r = gb_rect_cut_left(&c, fmax(0, unit * 2), t->gap);
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {

@@ -484,12 +484,11 @@ static void draw_arith(cairo_t *cr, gb_rect r, const att_view *v, const gb_share
     if (!c) return;
     const char *const *rl = row_labels(v), *const *cl = col_labels(v);
     char title[160], sub[200];
-    snprintf(title, sizeof title, "How L%dH%d weighs \"%s\" (%d) \xE2\x86\x92 \"%s\" (%d)", v->layer, v->head,
-             rl ? rl[q] : "", q, cl ? cl[k] : "", k);
+    snprintf(title, sizeof title, "One cell: \"%s\" (%d) \xE2\x86\x92 \"%s\" (%d)", rl ? rl[q] : "", q, cl ? cl[k] : "", k);
     bool ok = gb_att_cell_math(cur, v->rec.model, v->kind, v->layer, v->head, q, k, c);
     bool rope = v->rec.model->cfg.pos == GB_POS_ROPE && v->kind != GB_ATT_CROSS;
-    snprintf(sub, sizeof sub, "click a cell to choose another; vectors of the head (d\xE2\x82\x95 = %d)%s", c->dh,
-             rope ? ", after the RoPE rotation" : "");
+    snprintf(sub, sizeof sub, "L%dH%d's query and key vectors (d\xE2\x82\x95 = %d)%s; click a cell to choose another",
+             v->layer, v->head, c->dh, rope ? ", after the RoPE rotation" : "");
     gb_rect in = gb_draw_panel(cr, r, title, sub, t);
     if (!ok) {
         gb_view_message(cr, in, "Queries and keys were not recorded", t);
@@ -572,8 +571,10 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
         for (int i = 0; i < v->rec.in.n_off && len < 80; i++)
             len += snprintf(what + len, sizeof what - (size_t)len, "%sL%dH%d", i ? ", " : "", v->rec.in.off[i].layer,
                             v->rec.in.off[i].head);
-        if (v->rec.in.no_pos) snprintf(what + len, sizeof what - (size_t)len, "%spositions", len ? ", " : "");
-        snprintf(sub, sizeof sub, "grey: before; colour: with %s switched off", what);
+        if (len) len += snprintf(what + len, sizeof what - (size_t)len, " switched off");
+        if (v->rec.in.no_pos)
+            snprintf(what + len, sizeof what - (size_t)len, "%spositions removed", len ? " and " : "");
+        snprintf(sub, sizeof sub, "grey: before; colour: with %s", what);
     } else snprintf(sub, sizeof sub, "the model's probabilities for the token that comes next");
     gb_rect in = gb_draw_panel(cr, r, title, sub, t);
     gb_font fs = gb_font_small(t), fb = gb_font_body(t);
