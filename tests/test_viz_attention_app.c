@@ -159,7 +159,9 @@ static void test_click_cell_chooses_it(void **state) {
     att_shown_dims(v, &rows, &cols);
     gb_heatmap hm = att_heatmap(v, NULL, NULL, rows, cols);
     gb_heatmap_geom hg;
-    gb_heatmap_layout(&hm, att_head_area(v, g.head, sh.theme, false), sh.theme, &hg);
+    gb_rect area;
+    att_head_slot(v, g.head, sh.theme, false, &hm, &area);
+    gb_heatmap_layout(&hm, area, sh.theme, &hg);
     push_click(win, app->view_area.x + hg.cells.x + 2.5 * hg.cw, app->view_area.y + hg.cells.y + 6.5 * hg.ch);
     settle(win);
     printf("  chosen cell (%d, %d)\n", v->q, v->k);

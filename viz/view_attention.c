@@ -373,8 +373,8 @@ void att_geometry(const att_view *v, double w, double h, const gb_shared *sh, at
         return;
     }
     if (wide) {
-        g->grid = gb_rect_cut_left(&r, r.w * 0.2, t->gap);
-        gb_rect right = gb_rect_cut_right(&r, r.w * 0.38, t->gap);
+        g->grid = gb_rect_cut_left(&r, fmax(r.w * 0.16, fmin(r.w * 0.25, 170)), t->gap);
+        gb_rect right = gb_rect_cut_right(&r, r.w * (r.w < 1100 ? 0.44 : 0.38), t->gap);
         g->head = r;
         g->arith = gb_rect_cut_top(&right, right.h * 0.6, t->gap);
         g->pred = right;
@@ -438,11 +438,12 @@ static bool head_hit(const att_view *v, const att_geom *g, const gb_shared *sh, 
     gb_heatmap hm = att_heatmap(v, NULL, NULL, rows, cols);
     gb_heatmap_geom hg;
     const gb_att_pass *cur = gb_att_rec_current(&v->rec);
-    gb_heatmap_layout(&hm, att_head_area(v, g->head, sh->theme, false), sh->theme, &hg);
-    if (gb_heatmap_hit(&hg, &hm, x, y, row, col)) return true;
-    if (cur != &v->rec.clean) {
-        gb_heatmap_layout(&hm, att_head_area(v, g->head, sh->theme, true), sh->theme, &hg);
-        if (gb_heatmap_hit(&hg, &hm, x, y, row, col)) return true;
+    for (int before = 0; before < (cur != &v->rec.clean ? 2 : 1); before++) {
+        gb_rect a;
+        gb_heatmap h2 = hm;
+        att_head_slot(v, g->head, sh->theme, before, &h2, &a);
+        gb_heatmap_layout(&h2, a, sh->theme, &hg);
+        if (gb_heatmap_hit(&hg, &h2, x, y, row, col)) return true;
     }
     return false;
 }

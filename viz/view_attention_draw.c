@@ -135,6 +135,23 @@ void att_chosen_cell(const att_view *v, const float *pattern, int rows, int cols
     *k = best;
 }
 
+/* Short axis names for the smaller before/after heatmaps. */
+static const char *short_axis(const att_view *v, bool rows) {
+    bool encdec = v->have && v->rec.model->cfg.arch == GB_ARCH_ENCDEC;
+    if (!encdec) return rows ? "query" : "key";
+    bool src = v->kind == GB_ATT_ENCODER || (v->kind == GB_ATT_CROSS && !rows);
+    return src ? (rows ? "query: source" : "key: source") : (rows ? "query: target" : "key: target");
+}
+
+void att_head_slot(const att_view *v, gb_rect head, const gb_theme *t, bool before, gb_heatmap *hm, gb_rect *area) {
+    *area = att_head_area(v, head, t, before);
+    if (!v->have || !v->rec.edited.tr || v->lines) return;
+    hm->row_axis = short_axis(v, true);
+    hm->col_axis = short_axis(v, false);
+    hm->legend.label = v->scores ? "score" : "weight";
+    gb_rect_cut_top(area, t->font * 1.4, 0); /* room for "before" / "after" */
+}
+
 const char *att_axis_name(const att_view *v, bool rows) {
     static char buf[2][96];
     char *b = buf[rows];
@@ -144,7 +161,7 @@ const char *att_axis_name(const att_view *v, bool rows) {
                        : v->kind == GB_ATT_CROSS && !rows ? v->src_lang : v->tgt_lang;
     const char *side = !encdec ? NULL : lang == v->src_lang ? "source" : "target";
     const char *role = rows ? "query: the token that attends" : "key: the token attended to";
-    if (encdec) snprintf(b, 96, "%s (%s) \xE2\x80\x94 %s", side, lang, role);
+    if (encdec) snprintf(b, 96, "%s (%s), %s", side, lang, rows ? "attending" : "attended to");
     else snprintf(b, 96, "%s", role);
     return b;
 }
@@ -207,7 +224,7 @@ static void draw_grid(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
     const gb_theme *t = sh->theme;
     char sub[200];
     snprintf(sub, sizeof sub, v->open ? "click a head to open it; Shift+click switches it off"
-                                      : "each square: one head's pattern, query rows by key columns; click to open, Shift+click to switch off");
+                                      : "one square per head: its pattern; click opens it, Shift+click switches it off");
     gb_rect in = gb_draw_panel(cr, r, v->open ? "All heads" : "Every head of every layer", sh->interactive || !v->open ? sub : "", t);
     att_grid_geom g;
     att_grid_geometry(v, in, t, &g);
@@ -315,21 +332,21 @@ static void draw_head_heatmap(cairo_t *cr, gb_rect head, const att_view *v, cons
         gb_view_message(cr, att_panel_content(head, t), "This attention was not recorded", t);
     } else {
         gb_heatmap hm = att_heatmap(v, val, mask, rows, cols);
-        gb_rect a = att_head_area(v, head, t, false);
+        gb_rect a;
+        att_head_slot(v, head, t, false, &hm, &a);
         if (edited) {
             float *before = att_head_matrix(v, &v->rec.clean, rows, cols);
             gb_heatmap hb = att_heatmap(v, before, mask, rows, cols);
             hb.legend = hm.legend; /* one colour scale for both, the same size */
+            gb_rect ab;
+            att_head_slot(v, head, t, true, &hb, &ab);
             gb_font ft = gb_font_body(t);
             ft.bold = true;
-            gb_rect ab = att_head_area(v, head, t, true);
             gb_set_rgb(cr, t->fg);
-            gb_text_draw(cr, &ft, "before", ab.x, ab.y, GB_LEFT, GB_TOP, ab.w);
+            gb_text_draw(cr, &ft, "before", ab.x, ab.y - t->font * 1.4, GB_LEFT, GB_TOP, ab.w);
             gb_text_draw(cr, &ft, att_head_is_off(v, v->kind, v->layer, v->head)
                                       ? "after: this head's output is zeroed, its own pattern stays"
-                                      : "after the intervention", a.x, a.y, GB_LEFT, GB_TOP, a.w);
-            gb_rect_cut_top(&ab, t->font * 1.4, 0);
-            gb_rect_cut_top(&a, t->font * 1.4, 0);
+                                      : "after the intervention", a.x, a.y - t->font * 1.4, GB_LEFT, GB_TOP, a.w);
             if (before) gb_draw_heatmap(cr, ab, &hb, t);
             free(before);
         }
@@ -512,11 +529,12 @@ static void draw_arith(cairo_t *cr, gb_rect r, const att_view *v, const gb_share
     gb_set_rgb(cr, t->fg);
     snprintf(b, sizeof b, "q \xC2\xB7 k = \xCE\xA3 q\xE2\x82\x96k\xE2\x82\x96 = %.4f", c->dot);
     gb_text_draw(cr, &fm, b, in.x, y, GB_LEFT, GB_TOP, in.w), y += lh;
+    if (in.w < t->font * 34) fm.size = t->font_small; /* narrow column: smaller figures, never cut */
     if (c->masked) {
         snprintf(b, sizeof b, "masked: key %d comes after query %d, so its score is \xE2\x88\x92\xE2\x88\x9E", k, q);
         gb_text_draw(cr, &fm, b, in.x, y, GB_LEFT, GB_TOP, in.w), y += lh;
     } else {
-        snprintf(b, sizeof b, "\xC3\xB7 \xE2\x88\x9A" "d\xE2\x82\x95 = \xC3\xB7 \xE2\x88\x9A%d = \xC3\x97 %.4f  \xE2\x86\x92  score %.4f",
+        snprintf(b, sizeof b, "\xC3\xB7 \xE2\x88\x9A" "d\xE2\x82\x95 = \xC3\xB7 \xE2\x88\x9A%d = \xC3\x97 %.4f \xE2\x86\x92 score %.4f",
                  c->dh, c->scale, c->score);
         gb_text_draw(cr, &fm, b, in.x, y, GB_LEFT, GB_TOP, in.w), y += lh;
     }
@@ -524,7 +542,7 @@ static void draw_arith(cairo_t *cr, gb_rect r, const att_view *v, const gb_share
     gb_text_draw(cr, &fm, b, in.x, y, GB_LEFT, GB_TOP, in.w), y += lh;
     gb_font fs = gb_font_small(t);
     gb_set_rgb(cr, t->fg_dim);
-    snprintf(b, sizeof b, "recorded by the forward pass: score %.4f, weight %.4f", c->rec_score, c->rec_prob);
+    snprintf(b, sizeof b, "recorded in the pass: score %.4f, weight %.4f", c->rec_score, c->rec_prob);
     gb_text_draw(cr, &fs, b, in.x, y, GB_LEFT, GB_TOP, in.w), y += t->font_small * 1.6;
     draw_softmax(cr, (gb_rect){in.x, y, in.w, in.y + in.h - y}, c, k, cl, t);
     cairo_restore(cr);
@@ -548,23 +566,24 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
     int V = m->cfg.vocab_size;
     const float *after = cur->probs + (size_t)(n - 1) * V, *before = v->rec.clean.probs + (size_t)(n - 1) * V;
     enum { K = 8 };
-    int ids[2 * K], nid = 0;
-    for (int pass = 0; pass < (edited ? 2 : 1); pass++) { /* the top of after, then of before */
-        const float *p = pass ? before : after;
-        for (int r2 = 0; r2 < K; r2++) {
-            int best = -1;
-            for (int i = 0; i < V; i++) {
-                bool used = false;
-                for (int u = 0; u < nid; u++) used |= ids[u] == i;
-                if (!used && (best < 0 || p[i] > p[best])) best = i;
-            }
-            if (best < 0 || (pass && r2 >= 3)) break;
-            ids[nid++] = best;
+    int ids[K], nid = 0;
+    /* the tokens that matter most before or after, largest first */
+    for (int r2 = 0; r2 < K; r2++) {
+        int best = -1;
+        double bv = -1;
+        for (int i = 0; i < V; i++) {
+            double x = edited ? fmax(after[i], before[i]) : after[i];
+            if (x <= bv) continue;
+            bool used = false;
+            for (int u = 0; u < nid; u++) used |= ids[u] == i;
+            if (!used) best = i, bv = x;
         }
+        if (best < 0) break;
+        ids[nid++] = best;
     }
     char title[160], sub[200];
     const char *last = n - 1 < v->rec.in.n && v->lab_p ? v->lab_p[n - 1] : "";
-    snprintf(title, sizeof title, "Next token after \"%s\" (position %d)", last, n - 1);
+    snprintf(title, sizeof title, "Next token after \"%s\"", last);
     char what[120] = "";
     if (edited) {
         int len = 0;
@@ -575,7 +594,7 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
         if (v->rec.in.no_pos)
             snprintf(what + len, sizeof what - (size_t)len, "%spositions removed", len ? " and " : "");
         snprintf(sub, sizeof sub, "grey: before; colour: with %s", what);
-    } else snprintf(sub, sizeof sub, "the model's probabilities for the token that comes next");
+    } else snprintf(sub, sizeof sub, "probabilities for position %d", n);
     gb_rect in = gb_draw_panel(cr, r, title, sub, t);
     gb_font fs = gb_font_small(t), fb = gb_font_body(t);
     double row = fmin(t->font * 2, in.h / fmax(1, nid));
@@ -656,7 +675,7 @@ void att_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared
         snprintf(ht, sizeof ht, "%s", v->lines ? "Who attends to whom" : v->scores ? "Scores q\xC2\xB7k/\xE2\x88\x9A" "d\xE2\x82\x95" : "Attention pattern");
         snprintf(hs, sizeof hs, "%s", v->lines ? "each line joins a query (left) to a key (right); thicker and darker = more attention"
                                     : v->scores ? "before the softmax; masked entries are \xE2\x88\x92\xE2\x88\x9E"
-                                                : "each row sums to 1: how a token shares its attention among the tokens it sees");
+                                                : "each row sums to 1: how a token shares out its attention");
         gb_draw_panel(cr, g.head, ht, hs, t);
         if (v->lines) draw_lines(cr, g.head, v, sh);
         else draw_head_heatmap(cr, g.head, v, sh);

@@ -78,6 +78,9 @@ gb_heatmap att_heatmap(const att_view *v, const float *values, const uint8_t *ma
 /* Where the lines view puts the token columns. */
 void att_lines_geometry(gb_rect r, int rows, int cols, const gb_theme *t, double *xl, double *xr,
                         double *y0, double *pitch_l, double *pitch_r);
+/* One heatmap of the head panel (before: the clean one when an intervention
+ * is active): adjusts hm for that slot and gives its rectangle. */
+void att_head_slot(const att_view *v, gb_rect head, const gb_theme *t, bool before, gb_heatmap *hm, gb_rect *area);
 gb_rect att_head_area(const att_view *v, gb_rect head, const gb_theme *t, bool before);
 bool att_head_is_off(const att_view *v, gb_att_kind k, int layer, int head);
 const char *att_axis_name(const att_view *v, bool rows);

@@ -232,7 +232,7 @@ static void geometry(double w, double h, const gb_shared *sh, lens_geom *g) {
     if (r.h < 0) r.h = 0;
     g->controls = sh->interactive ? gb_rect_cut_top(&r, gb_widget_height(t), t->gap) : (gb_rect){0, 0, 0, 0};
     if (r.w > r.h * 1.2) {
-        g->top = gb_rect_cut_right(&r, r.w * 0.32, t->gap);
+        g->top = gb_rect_cut_right(&r, r.w * (r.w < 1000 ? 0.4 : 0.32), t->gap);
         g->heat = r;
     } else {
         g->top = gb_rect_cut_bottom(&r, r.h * 0.4, t->gap);
@@ -282,23 +282,23 @@ static void lens_draw(cairo_t *cr, double w, double h, const void *self, const g
         return;
     }
     char sub[320];
-    snprintf(sub, sizeof sub, "%s: what the model would predict after \"%s\" (position %d of %d) if it stopped after each layer: "
-             "the final norm and output head applied to the residual stream%s",
+    snprintf(sub, sizeof sub, "%s: the next token after \"%s\" (position %d of 0..%d), read off the residual stream "
+             "with the final norm and output head%s",
              sh->model_name ? sh->model_name : "model", v->tok_lab, v->pos, v->n - 1,
              v->n_off || v->no_pos ? " (with the interventions)" : "");
     gb_view_header(cr, w, h, "Logit lens: the answer forming layer by layer", sub, t);
     lens_geom g;
     geometry(w, h, sh, &g);
-    gb_rect in = gb_draw_panel(cr, g.heat, "Probability of the final top tokens at each depth",
-                               "rows: the residual stream after the embedding and after each layer", t);
+    gb_rect in = gb_draw_panel(cr, g.heat, "The final top tokens at each depth",
+                               "probability the lens gives each, after the embedding and after each layer", t);
     gb_heatmap hm = lens_heatmap(v);
     gb_draw_heatmap(cr, in, &hm, t);
-    in = gb_draw_panel(cr, g.top, "Each depth's own best guess", "the most probable token if the model stopped there", t);
+    in = gb_draw_panel(cr, g.top, "Best guess at each depth", "if the model stopped there", t);
     static const char *labs[LENS_ROWS];
     static char lab_buf[LENS_ROWS][112];
     for (int r = 0; r < v->rows; r++) {
-        if (r == 0) snprintf(lab_buf[r], sizeof lab_buf[r], "embedding: %s", v->top_lab[r]);
-        else snprintf(lab_buf[r], sizeof lab_buf[r], "layer %d: %s", r - 1, v->top_lab[r]);
+        if (r == 0) snprintf(lab_buf[r], sizeof lab_buf[r], "embed: %s", v->top_lab[r]);
+        else snprintf(lab_buf[r], sizeof lab_buf[r], "L%d: %s", r - 1, v->top_lab[r]);
         labs[r] = lab_buf[r];
     }
     gb_bars b = {.values = v->top_prob, .n = v->rows, .labels = labs, .value_axis = "probability",
