@@ -34,4 +34,5 @@ double gb_bench_median(double *v, int n);
 
 int gb_bench_core(gb_bench *b);
 int gb_bench_analysis(gb_bench *b);
+int gb_bench_viewer_attention(gb_bench *b);
 #endif

@@ -123,6 +123,7 @@ typedef struct bench_area {
 static const bench_area AREAS[] = {
     {"core", gb_bench_core},
     {"analysis", gb_bench_analysis},
+    {"attention", gb_bench_viewer_attention},
     {NULL, NULL},
 };
 
