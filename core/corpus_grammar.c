@@ -275,7 +275,9 @@ static gb_status parse_switch(parser *p, const token *t, gb_gitem *it) {
         gb_gswitch *S = &p->g->switches[sw];
         size_t e = a;
         while (e < b && t->s[e] != ' ' && t->s[e] != '\t') e++;
-        if (parse_label(p->g, t->s + a, e - a, &S->when[k]) == 1) {
+        int lab = parse_label(p->g, t->s + a, e - a, &S->when[k]);
+        if (lab < 0) return perr(p, "'%.*s' sets the same feature twice", (int)(e - a), t->s + a);
+        if (lab == 1) {
             a = e;
             while (a < b && (t->s[a] == ' ' || t->s[a] == '\t')) a++;
             if (a == b) return perr(p, "option '%.*s' has a label but no form (write _ for nothing)", (int)(e - i), t->s + i);
@@ -449,7 +451,7 @@ static gb_status parse_alt_tokens(parser *p, gb_galt *a, const token *tk, int n_
             if (add_ref(p, a, o, n0, t)) return GB_ERR_INPUT;
             continue;
         }
-        gb_gitem it = {0};
+        gb_gitem it = {ITEM_WORD, -1};
         gb_status st;
         if (t->kind == TK_SWITCH) {
             st = parse_switch(p, t, &it);
@@ -511,6 +513,8 @@ static gb_status dir_feature(parser *p, char **w, int n) {
     if (g->n_feat == GB_G_MAX_FEAT) return perr(p, "more than %d features", GB_G_MAX_FEAT);
     if (n - 2 > GB_G_MAX_VAL) return perr(p, "feature '%s' has more than %d values", w[1], GB_G_MAX_VAL);
     int f = g->n_feat;
+    for (int i = 0; i < f; i++)
+        if (!strcmp(g->feat_name[i], w[1])) return perr(p, "feature '%s' is already declared", w[1]);
     for (int i = 2; i < n; i++) {
         int of;
         if (!valid_name(w[i], strlen(w[i])) || strchr(w[i], '.'))

@@ -13,7 +13,6 @@
 
 #include "glassbox/analysis.h"
 
-#define REFINE_EXTRA 32 /* candidates beyond k that are re-scored exactly */
 
 double gb_vec_dot(const float *a, const float *b, int d) {
     double s = 0;
@@ -51,56 +50,105 @@ int gb_metric_parse(const char *s) {
 
 const char *gb_metric_name(gb_metric m) { return m == GB_METRIC_EUCLIDEAN ? "euclidean" : "cosine"; }
 
+/* ---- the candidate pass: dot products of every row with the query ----
+ *
+ * The pass is bound by memory (a 50k x 768 table is 154 MB of floats), so on
+ * CPUs with F16C the index keeps a float16 copy of the table and reads half
+ * the bytes. Either way the scores are approximate only up to a bound that is
+ * known exactly, and every row that might be in the top k is re-scored in
+ * double, so the answer is the exact one. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define GB_HALF_KERNEL 1
+
+__attribute__((target("avx2,fma,f16c"))) static void half_from_float(uint16_t *out, const float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) out[i] = _cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
+/* out[n] = half[n, d] @ q[d], accumulated in float. */
+__attribute__((target("avx2,fma,f16c"))) static void half_dots(float *out, const uint16_t *t, int n, int d,
+                                                              const float *q) {
+    for (int i = 0; i < n; i++) {
+        const uint16_t *r = t + (size_t)i * d;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        int j = 0;
+        for (; j + 16 <= d; j += 16) {
+            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + j))),
+                                 _mm256_loadu_ps(q + j), a0);
+            a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + j + 8))),
+                                 _mm256_loadu_ps(q + j + 8), a1);
+        }
+        for (; j + 8 <= d; j += 8)
+            a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + j))),
+                                 _mm256_loadu_ps(q + j), a0);
+        a0 = _mm256_add_ps(a0, a1);
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        float s = _mm_cvtss_f32(h);
+        for (; j < d; j++) s += _cvtsh_ss(r[j]) * q[j];
+        out[i] = s;
+    }
+}
+
+static int half_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+#endif
+
 gb_status gb_vindex_build(gb_vindex *ix, const float *rows, int n, int d, gb_error *err) {
     memset(ix, 0, sizeof *ix);
     if (n < 1 || d < 1 || !rows) return gb_fail(err, GB_ERR_INPUT, "neighbours: empty table");
     ix->norms = malloc(sizeof(float) * (size_t)n);
     if (!ix->norms) return gb_fail(err, GB_ERR_INTERNAL, "neighbours: out of memory");
     ix->rows = rows, ix->n = n, ix->d = d;
-    for (int i = 0; i < n; i++) ix->norms[i] = (float)gb_vec_norm(rows + (size_t)i * d, d);
+    float big = 0;
+    for (int i = 0; i < n; i++) {
+        const float *r = rows + (size_t)i * d;
+        ix->norms[i] = (float)gb_vec_norm(r, d);
+        for (int j = 0; j < d; j++) big = fmaxf(big, fabsf(r[j]));
+    }
+#ifdef GB_HALF_KERNEL
+    /* float16 holds values up to 65504; larger (or non-finite) tables stay in float */
+    if (half_supported() && big < 60000.0f && (ix->half = malloc(sizeof(uint16_t) * (size_t)n * d)))
+        half_from_float(ix->half, rows, (size_t)n * d);
+#else
+    (void)big;
+#endif
     return GB_OK;
 }
 
 void gb_vindex_free(gb_vindex *ix) {
     free(ix->norms);
+    free(ix->half);
     memset(ix, 0, sizeof *ix);
 }
 
-/* "Better" in a uniform sense: larger key is better (euclidean keys are negated). */
-static int worse(double ka, int ia, double kb, int ib) { return ka < kb || (ka == kb && ia > ib); }
-
-/* Min-heap on (key, id) of the best m seen so far: the root is the worst kept. */
-static void heap_sift_down(double *key, int *id, int m, int i) {
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, s = i;
-        if (l < m && worse(key[l], id[l], key[s], id[s])) s = l;
-        if (r < m && worse(key[r], id[r], key[s], id[s])) s = r;
-        if (s == i) return;
-        double tk = key[i];
-        key[i] = key[s], key[s] = tk;
-        int ti = id[i];
-        id[i] = id[s], id[s] = ti;
-        i = s;
+/* dots[n] = rows @ q, and how far each may be from the exact dot product:
+ * |err_i| <= rel * |row_i| |q| + abs. Float16 rounds each entry by at most
+ * 2^-11 of itself (2^-25 absolute below its normal range); a float sum of d
+ * products is off by at most d * 2^-24 of the sum of their magnitudes. */
+static void candidate_dots(const gb_vindex *ix, const float *q, float *dots, double *rel, double *abs_err) {
+    int n = ix->n, d = ix->d;
+    double acc = (d + 2) * 0x1p-24;
+#ifdef GB_HALF_KERNEL
+    if (ix->half) {
+        half_dots(dots, ix->half, n, d, q);
+        double q1 = 0;
+        for (int j = 0; j < d; j++) q1 += fabs(q[j]);
+        *rel = (0x1p-11 + acc) * 1.01;
+        *abs_err = 0x1p-25 * q1 * 1.01;
+        return;
     }
-}
-
-static void heap_push(double *key, int *id, int *m, int cap, double k, int i) {
-    if (*m < cap) {
-        int c = (*m)++;
-        key[c] = k, id[c] = i;
-        while (c > 0) { /* sift up */
-            int p = (c - 1) / 2;
-            if (!worse(key[c], id[c], key[p], id[p])) break;
-            double tk = key[c];
-            key[c] = key[p], key[p] = tk;
-            int ti = id[c];
-            id[c] = id[p], id[p] = ti;
-            c = p;
-        }
-    } else if (worse(key[0], id[0], k, i)) {
-        key[0] = k, id[0] = i;
-        heap_sift_down(key, id, *m, 0);
-    }
+#endif
+    /* dots[n] = rows[n, d] @ q[d] */
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, n, d, 1.0f, ix->rows, d, q, 1, 0.0f, dots, 1);
+    *rel = acc * 1.01;
+    *abs_err = 0;
 }
 
 static int excluded(int i, const int *ex, int n_ex) {
@@ -109,13 +157,7 @@ static int excluded(int i, const int *ex, int n_ex) {
     return 0;
 }
 
-static int cmp_neighbor_desc(const void *a, const void *b) {
-    const gb_neighbor *x = a, *y = b; /* score here is the uniform key */
-    if (x->score != y->score) return x->score > y->score ? -1 : 1;
-    return x->id - y->id;
-}
-
-/* Exact key of row i: cosine, or minus the Euclidean distance. */
+/* Exact key of row i, "higher is nearer": cosine, or minus the Euclidean distance. */
 static double exact_key(const gb_vindex *ix, const float *q, double qn, int i, gb_metric metric) {
     const float *r = ix->rows + (size_t)i * ix->d;
     if (metric == GB_METRIC_EUCLIDEAN) return -gb_euclidean(r, q, ix->d);
@@ -123,47 +165,85 @@ static double exact_key(const gb_vindex *ix, const float *q, double qn, int i, g
     return (rn == 0 || qn == 0) ? 0.0 : gb_vec_dot(r, q, ix->d) / (rn * qn);
 }
 
+/* Approximate key of row i from its dot product, and its error bound. Keys are
+ * cosine or minus the squared distance: both rank like the exact keys. */
+static double approx_key(const gb_vindex *ix, double dot, double qn, int i, gb_metric metric, double rel,
+                         double abs_err, double *bound) {
+    double rn = ix->norms[i], e = rel * rn * qn + abs_err;
+    if (metric == GB_METRIC_EUCLIDEAN) {
+        *bound = 2 * e + 1e-6 * (rn * rn + qn * qn); /* + the float rounding of the norm */
+        return -(rn * rn - 2 * dot + qn * qn);
+    }
+    if (rn == 0 || qn == 0) {
+        *bound = 0;
+        return 0;
+    }
+    *bound = e / (rn * qn) + 1e-6;
+    return dot / (rn * qn);
+}
+
+/* Min-heap of the k largest values seen: the root is the k-th largest. */
+static void heap_offer(double *h, int *m, int k, double v) {
+    int i;
+    if (*m < k) {
+        i = (*m)++;
+        while (i > 0 && h[(i - 1) / 2] > v) h[i] = h[(i - 1) / 2], i = (i - 1) / 2;
+        h[i] = v;
+        return;
+    }
+    if (v <= h[0]) return;
+    i = 0;
+    for (;;) { /* sift v down from the root */
+        int l = 2 * i + 1, r = l + 1, s = l;
+        if (l >= *m) break;
+        if (r < *m && h[r] < h[l]) s = r;
+        if (h[s] >= v) break;
+        h[i] = h[s], i = s;
+    }
+    h[i] = v;
+}
+
+static int cmp_neighbor_desc(const void *a, const void *b) {
+    const gb_neighbor *x = a, *y = b; /* score here is the "higher is nearer" key */
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    return x->id - y->id;
+}
+
 int gb_vindex_nearest(const gb_vindex *ix, const float *q, gb_metric metric, int k,
                       const int *exclude, int n_exclude, gb_neighbor *out, gb_error *err) {
     if (k <= 0) return 0;
-    int n = ix->n, d = ix->d, cap = k + REFINE_EXTRA;
+    int n = ix->n;
     float *dots = malloc(sizeof(float) * (size_t)n);
-    double *key = malloc(sizeof(double) * (size_t)cap);
-    int *id = malloc(sizeof(int) * (size_t)cap);
-    if (!dots || !key || !id) {
-        free(dots), free(key), free(id);
+    double *key = malloc(sizeof(double) * (size_t)n), *bnd = malloc(sizeof(double) * (size_t)n);
+    double *heap = malloc(sizeof(double) * (size_t)k);
+    gb_neighbor *cand = malloc(sizeof(gb_neighbor) * (size_t)n);
+    int got = -1;
+    if (!dots || !key || !bnd || !heap || !cand) {
         gb_fail(err, GB_ERR_INTERNAL, "neighbours: out of memory");
-        return -1;
+        goto done;
     }
-    /* dots[n] = rows[n, d] @ q[d] */
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, n, d, 1.0f, ix->rows, d, q, 1, 0.0f, dots, 1);
-    double qn = gb_vec_norm(q, d);
+    double rel, abs_err, qn = gb_vec_norm(q, ix->d);
+    candidate_dots(ix, q, dots, &rel, &abs_err);
+    /* L = the k-th largest lower bound: a row whose upper bound is below L
+     * has k rows surely nearer, so only rows reaching L need exact scores */
     int m = 0;
     for (int i = 0; i < n; i++) {
-        double kf;
-        if (metric == GB_METRIC_EUCLIDEAN)
-            kf = -((double)ix->norms[i] * ix->norms[i] - 2.0 * dots[i] + qn * qn);
-        else
-            kf = (ix->norms[i] == 0 || qn == 0) ? 0.0 : dots[i] / (ix->norms[i] * qn);
-        if (n_exclude && excluded(i, exclude, n_exclude)) continue;
-        heap_push(key, id, &m, cap, kf, i);
+        key[i] = approx_key(ix, dots[i], qn, i, metric, rel, abs_err, &bnd[i]);
+        if (!(n_exclude && excluded(i, exclude, n_exclude))) heap_offer(heap, &m, k, key[i] - bnd[i]);
     }
-    /* re-score the candidates exactly and sort best first */
-    gb_neighbor *cand = (gb_neighbor *)malloc(sizeof(gb_neighbor) * (size_t)(m ? m : 1));
-    int got = 0;
-    if (cand) {
-        for (int j = 0; j < m; j++) cand[j] = (gb_neighbor){id[j], exact_key(ix, q, qn, id[j], metric)};
-        qsort(cand, (size_t)m, sizeof *cand, cmp_neighbor_desc);
-        got = m < k ? m : k;
-        for (int j = 0; j < got; j++) {
-            out[j] = cand[j];
-            if (metric == GB_METRIC_EUCLIDEAN) out[j].score = -out[j].score;
-        }
-    } else {
-        gb_fail(err, GB_ERR_INTERNAL, "neighbours: out of memory");
-        got = -1;
+    double L = m < k ? -INFINITY : heap[0];
+    int nc = 0;
+    for (int i = 0; i < n; i++)
+        if (key[i] + bnd[i] >= L && !(n_exclude && excluded(i, exclude, n_exclude)))
+            cand[nc++] = (gb_neighbor){i, exact_key(ix, q, qn, i, metric)};
+    qsort(cand, (size_t)nc, sizeof *cand, cmp_neighbor_desc);
+    got = nc < k ? nc : k;
+    for (int j = 0; j < got; j++) {
+        out[j] = cand[j];
+        if (metric == GB_METRIC_EUCLIDEAN) out[j].score = -out[j].score;
     }
-    free(cand), free(dots), free(key), free(id);
+done:
+    free(cand), free(heap), free(bnd), free(key), free(dots);
     return got;
 }
 

@@ -299,7 +299,6 @@ gb_status gb_bigram_perplexity_lines(const gb_bigram *bg, const char *const *lin
                                      long *n_tokens, gb_error *err) {
     double nll = 0;
     long n = 0;
-    char word[1024];
     for (int l = 0; l < n_lines; l++) {
         const char *s = lines[l];
         if (!gb_corpus_check_utf8(s, strlen(s), NULL))
@@ -311,12 +310,7 @@ gb_status gb_bigram_perplexity_lines(const gb_bigram *bg, const char *const *lin
             while (*e && *e != ' ' && *e != '\t' && *e != '\r' && *e != '\n') e++;
             if (e == s && words == 0) break;
             int id = GB_BIGRAM_EOS;
-            if (e > s) {
-                size_t m = (size_t)(e - s) < sizeof word - 1 ? (size_t)(e - s) : sizeof word - 1;
-                memcpy(word, s, m);
-                word[m] = '\0';
-                id = gb_bigram_id(bg, word);
-            }
+            if (e > s && (id = lookup(bg, s, (size_t)(e - s), NULL)) < 0) id = GB_BIGRAM_UNK;
             nll -= log(gb_bigram_prob(bg, prev, id));
             n++;
             if (id == GB_BIGRAM_EOS) break;

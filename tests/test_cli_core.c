@@ -85,6 +85,54 @@ static void test_trace_json_hooks(void **state) {
     free(out), free(err);
 }
 
+/* trace --prompt tokenizes with the model's tokenizer and stores the token strings. */
+static void test_trace_prompt(void **state) {
+    (void)state;
+    const char *path = gbt_tmp("prompt.safetensors");
+    char *out, *err;
+    const char *args[] = {"trace", "--model", gbt_fixture("llama2c_stories260K/stories260K.bin"), "--tokenizer",
+                          gbt_fixture("llama2c_stories260K/tok512.bin"), "--prompt", "Once upon a time", "--hooks",
+                          "logits", "--out", path, NULL};
+    assert_int_equal(run(&out, &err, args), 0);
+    gb_st_contents c;
+    gb_error e = {0};
+    gbt_assert_ok(gb_st_contents_read(path, &c, &e), &e);
+    assert_string_equal(gb_st_contents_meta(&c, "glassbox.tokens"), "[1,403,407,261,378]"); /* run.c's ids */
+    assert_non_null(strstr(gb_st_contents_meta(&c, "glassbox.token_strings"), "\" upon\""));
+    assert_int_equal(c.n, 1);
+    gb_st_contents_free(&c);
+    free(out), free(err);
+}
+
+/* `glassbox export distribution` (through the export dispatcher) writes the
+ * fields the issue names, each full-vocabulary list of the model's size. */
+static void test_export_distribution_cli(void **state) {
+    (void)state;
+    const char *path = gbt_tmp("dist.json");
+    char *out, *err;
+    const char *args[] = {"export", "distribution", "--model", gbt_fixture("llama2c_stories260K/stories260K.bin"),
+                          "--tokenizer", gbt_fixture("llama2c_stories260K/tok512.bin"), "--prompt", "Once upon a",
+                          "--top-k", "5", "--seed", "3", "--out", path, NULL};
+    assert_int_equal(run(&out, &err, args), 0);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je); /* token_texts holds the <0x00> byte token */
+    assert_non_null(root);
+    const char *lists[] = {"logits", "probs_t1", "probs_tempered", "probs_final"};
+    for (int i = 0; i < 4; i++) assert_int_equal(json_array_size(json_object_get(root, lists[i])), 512);
+    assert_int_equal(json_array_size(json_object_get(root, "kept_ids")), 5);
+    assert_non_null(json_object_get(root, "tokens"));
+    assert_non_null(json_object_get(root, "draw"));
+    assert_non_null(json_object_get(root, "settings"));
+    json_int_t chosen = json_integer_value(json_object_get(root, "chosen"));
+    int found = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(root, "kept_ids"), i, v) found |= json_integer_value(v) == chosen;
+    assert_true(found);
+    json_decref(root);
+    free(out), free(err);
+}
+
 /* Bad input: one line on stderr naming the problem, exit 2, no output file. */
 static void test_trace_bad_input(void **state) {
     (void)state;
@@ -147,6 +195,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_trace_safetensors),
         cmocka_unit_test(test_trace_json_hooks),
+        cmocka_unit_test(test_trace_prompt),
+        cmocka_unit_test(test_export_distribution_cli),
         cmocka_unit_test(test_trace_bad_input),
         cmocka_unit_test(test_trace_malformed_models),
     };

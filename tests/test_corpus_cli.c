@@ -170,6 +170,20 @@ static void test_counts_match_files(void **state) {
     free(err);
 }
 
+/* --next: the bigram sees only the last word, so "tired" and "wide" both come after "too". */
+static void test_next_word(void **state) {
+    (void)state;
+    char *out = NULL;
+    const char *args[] = {"corpus", "--grammar", GRAMMAR, "--task", "lm", "--count", "5000", "--next",
+                          "the animal did not cross the street because it was too", NULL};
+    assert_int_equal(gbt_run(NULL, 0, &out, NULL, NULL, args), 0);
+    printf("  %s", out);
+    assert_true(!strncmp(out, "after 'too' (bigram, add-0.1): ", 31));
+    assert_non_null(strstr(out, " tired 0."));
+    assert_non_null(strstr(out, " wide 0."));
+    free(out);
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -178,6 +192,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_stats_and_sample),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_counts_match_files),
+        cmocka_unit_test(test_next_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

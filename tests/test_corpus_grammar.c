@@ -91,6 +91,8 @@ static void test_feature_mistakes(void **state) {
     expect_error(HEAD "s:\n  cat = chat @m @f\n", "contradict");
     expect_error(HEAD "s:\n  a/b/c = x\n", "t.grammar:7: 'a/b/c' has 3 forms but no %slash line declares 3");
     expect_error("%feature g m f\n%feature x m\n", "t.grammar:2: value 'm' already belongs to feature 'g'");
+    expect_error("%feature g m f\n%feature g x y\n", "t.grammar:2: feature 'g' is already declared");
+    expect_error(HEAD "s:\n  a = [m.f le | la]\n", "t.grammar:7: 'm.f' sets the same feature twice");
     expect_error(HEAD "s:\n  {t pl} cat\n  ok = ok\nt:\n  _ = _\n", "t.grammar:7: the English has words of its own");
 }
 

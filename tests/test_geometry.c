@@ -100,6 +100,42 @@ static void test_neighbors_equal_brute_force(void **state) {
     free(t);
 }
 
+/* Rows that differ by less than float16 can see: every row becomes a
+ * candidate and the answer is still the exact one; a table too large for
+ * float16 takes the float path and is exact too. */
+static void test_near_ties_and_float_path(void **state) {
+    (void)state;
+    int n = 2000, d = 64;
+    float *t = malloc(sizeof(float) * (size_t)n * d), base[64], noise[64], q[64];
+    fill(base, 64, 5);
+    for (int i = 0; i < n; i++) {
+        fill(noise, 64, 100 + (unsigned)i);
+        for (int j = 0; j < d; j++) t[(size_t)i * d + j] = base[j] + 1e-4f * noise[j];
+    }
+    fill(noise, 64, 7);
+    for (int j = 0; j < d; j++) q[j] = base[j] + 1e-4f * noise[j];
+    gb_vindex ix;
+    gb_error err = {0};
+    gb_neighbor nb[8];
+    gbt_assert_ok(gb_vindex_build(&ix, t, n, d, &err), &err);
+    printf("  float16 candidate pass: %s\n", ix.half ? "yes" : "no (float)");
+    for (int metric = 0; metric < 2; metric++) {
+        int got = gb_vindex_nearest(&ix, q, (gb_metric)metric, 8, NULL, 0, nb, &err);
+        check_against_brute_force(&ix, q, (gb_metric)metric, 8, NULL, 0, nb, got);
+    }
+    gb_vindex_free(&ix);
+    for (size_t i = 0; i < (size_t)n * d; i++) t[i] *= 1e6f; /* beyond float16's range */
+    for (int j = 0; j < d; j++) q[j] *= 1e6f;
+    gbt_assert_ok(gb_vindex_build(&ix, t, n, d, &err), &err);
+    assert_null(ix.half);
+    for (int metric = 0; metric < 2; metric++) {
+        int got = gb_vindex_nearest(&ix, q, (gb_metric)metric, 8, NULL, 0, nb, &err);
+        check_against_brute_force(&ix, q, (gb_metric)metric, 8, NULL, 0, nb, got);
+    }
+    gb_vindex_free(&ix);
+    free(t);
+}
+
 /* k larger than the table returns every row once. */
 static void test_k_larger_than_table(void **state) {
     (void)state;
@@ -168,6 +204,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pairs),
         cmocka_unit_test(test_neighbors_equal_brute_force),
+        cmocka_unit_test(test_near_ties_and_float_path),
         cmocka_unit_test(test_k_larger_than_table),
         cmocka_unit_test(test_analogy),
         cmocka_unit_test(test_spelling),

@@ -58,8 +58,18 @@ gb_status gb_cli_parse_ids(const char *flag, const char *s, int **ids, int *n, g
 /* Commands (one file each). */
 int gb_cmd_trace(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);
+int gb_cmd_generate(int argc, char **argv);
+int gb_cmd_compare(int argc, char **argv);
+int gb_export_distribution(int argc, char **argv); /* `glassbox export distribution` */
 int gb_cmd_corpus(int argc, char **argv);
 int gb_cmd_render(int argc, char **argv);
 int gb_cmd_view(int argc, char **argv);
+int gb_cmd_tokenize(int argc, char **argv);
+int gb_cmd_train(int argc, char **argv);
+int gb_cmd_eval(int argc, char **argv);
+int gb_cmd_export(int argc, char **argv);
+int gb_cmd_neighbors(int argc, char **argv);
+int gb_cmd_similarity(int argc, char **argv);
+int gb_cmd_analogy(int argc, char **argv);
 
 #endif

@@ -122,7 +122,11 @@ typedef struct bench_area {
 
 static const bench_area AREAS[] = {
     {"core", gb_bench_core},
+    {"tokenizer", gb_bench_tokenizer},
+    {"sampler", gb_bench_sampler},
     {"analysis", gb_bench_analysis},
+    {"viz", gb_bench_viz},
+    {"train", gb_bench_train},
     {"attention", gb_bench_viewer_attention},
     {NULL, NULL},
 };

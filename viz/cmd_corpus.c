@@ -33,7 +33,7 @@ static const task_def TASKS[] = {
 #define N_TASKS 3
 
 typedef struct corpus_opts {
-    const char *grammar, *start, *task, *out;
+    const char *grammar, *start, *task, *out, *next;
     int count, sample;
     uint64_t seed;
     double valid;
@@ -107,6 +107,31 @@ static void print_stats(const gb_corpus *all, const gb_corpus *train, const gb_c
     free(va);
 }
 
+/* What a one-word-context model trained on the training half predicts after
+ * the last word of text (lesson 14: it cannot see the words before). */
+static gb_status print_next(const gb_corpus *train, const char *text, gb_error *err) {
+    const char **lines = malloc((size_t)train->n * sizeof *lines);
+    if (!lines) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    for (int i = 0; i < train->n; i++) lines[i] = train->recs[i].en;
+    gb_bigram *bg = NULL;
+    gb_status st = gb_bigram_build_lines(lines, train->n, 0.1, &bg, err);
+    free(lines);
+    if (st) return st;
+    const char *end = text + strlen(text), *last;
+    while (end > text && end[-1] == ' ') end--;
+    for (last = end; last > text && last[-1] != ' '; last--) {}
+    char word[256];
+    snprintf(word, sizeof word, "%.*s", (int)(end - last), last);
+    int prev = word[0] ? gb_bigram_id(bg, word) : GB_BIGRAM_BOS, ids[5];
+    double p[5];
+    int n = gb_bigram_top(bg, prev, 5, ids, p);
+    printf("after '%s' (bigram, add-0.1):", word[0] ? gb_bigram_word(bg, prev) : "<s>");
+    for (int i = 0; i < n; i++) printf(" %s %.3f", gb_bigram_word(bg, ids[i]), p[i]);
+    printf("\n");
+    gb_bigram_free(bg);
+    return GB_OK;
+}
+
 static void print_sample(const gb_corpus *c, int n) {
     for (int i = 0; i < n && i < c->n; i++) {
         const gb_corpus_record *r = &c->recs[i];
@@ -156,7 +181,8 @@ static gb_status run_task(const corpus_opts *o, const gb_grammar *g, const task_
         if (t->fmt == GB_CORPUS_LABELLED) print_labels(&all);
         if (o->stats) print_stats(&all, &train, &valid);
         if (o->sample) print_sample(&all, o->sample);
-        if (o->out) st = write_task(o, t, &train, &valid, err);
+        if (o->next && t->fmt == GB_CORPUS_TEXT) st = print_next(&train, o->next, err);
+        if (!st && o->out) st = write_task(o, t, &train, &valid, err);
     }
     gb_corpus_free(&valid);
     gb_corpus_free(&train);
@@ -176,6 +202,7 @@ int gb_cmd_corpus(int argc, char **argv) {
         {"--out", "-o", GB_OPT_STR, &o.out, 1, 0, "DIR  folder for the files (created if missing)", false},
         {"--stats", NULL, GB_OPT_FLAG, &o.stats, 1, 0, "show phenomena coverage and sentence lengths", false},
         {"--sample", NULL, GB_OPT_INT, &o.sample, 0, 1000000, "N  print the first N records to stdout", false},
+        {"--next", NULL, GB_OPT_STR, &o.next, 1, 0, "TEXT  lm: the bigram's top 5 words after TEXT's last word", false},
     };
     int n_opts = (int)(sizeof opts / sizeof opts[0]), n_pos;
     gb_error err = {0};
@@ -191,8 +218,8 @@ int gb_cmd_corpus(int argc, char **argv) {
         gb_fail(&err, GB_ERR_INPUT, "corpus --task: '%s' is not lm, translate, sentiment or all", o.task);
         return gb_cli_error(&err);
     }
-    if (!o.out && !o.stats && !o.sample) {
-        gb_fail(&err, GB_ERR_INPUT, "corpus: nothing to do: give --out DIR, --stats or --sample N");
+    if (!o.out && !o.stats && !o.sample && !o.next) {
+        gb_fail(&err, GB_ERR_INPUT, "corpus: nothing to do: give --out DIR, --stats, --sample N or --next TEXT");
         return gb_cli_error(&err);
     }
     gb_grammar *g = NULL;

@@ -9,6 +9,8 @@
 #include "glassbox/export.h"
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
+#include "glassbox/tokenizer.h"
+#include "gen_common.h"
 
 /* "1,2,3" -> ids (malloc'd). Refuses empty items, signs and non-digits. */
 gb_status gb_cli_parse_ids(const char *flag, const char *s, int **ids, int *n, gb_error *err) {
@@ -55,10 +57,32 @@ static char *ids_json(const int *ids, int n) {
     return s;
 }
 
+/* JSON array of the display labels of ids. */
+static char *labels_json(const gb_tokenizer *t, const int *ids, int n) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    if (!fp) return NULL;
+    fputc('[', fp);
+    for (int i = 0; i < n; i++) {
+        size_t pl = 0;
+        const char *piece = gb_tokenizer_piece(t, ids[i], &pl);
+        if (i) fputc(',', fp);
+        gb_json_write_string(fp, piece ? piece : "", piece ? pl : 0);
+    }
+    fputc(']', fp);
+    fclose(fp);
+    return buf;
+}
+
 int gb_cmd_trace(int argc, char **argv) {
-    const char *model = NULL, *ids_s = NULL, *target_s = NULL, *out = NULL, *hooks = "*";
+    const char *model = NULL, *tok_spec = NULL, *prompt = NULL, *target = NULL, *ids_s = NULL, *target_s = NULL,
+               *out = NULL, *hooks = "*";
     gb_opt opts[] = {
         {"--model", "-m", GB_OPT_STR, &model, 1, 0, "M  bundled name, .safetensors, HF folder or llama2.c .bin", false},
+        {"--tokenizer", NULL, GB_OPT_STR, &tok_spec, 1, 0, "T  tokenizer (default: the one the model names)", false},
+        {"--prompt", NULL, GB_OPT_STR, &prompt, 1, 0, "TEXT  the input text (the source sentence for translation)", false},
+        {"--target", NULL, GB_OPT_STR, &target, 1, 0, "TEXT  decoder input of an encoder-decoder model", false},
         {"--ids", NULL, GB_OPT_STR, &ids_s, 1, 0, "1,2,3  token ids (the source sentence for encoder-decoder models)", false},
         {"--target-ids", NULL, GB_OPT_STR, &target_s, 1, 0, "1,2,3  decoder input of an encoder-decoder model", false},
         {"--out", "-o", GB_OPT_STR, &out, 1, 0, "FILE  .safetensors or .json", false},
@@ -70,20 +94,51 @@ int gb_cmd_trace(int argc, char **argv) {
     int npos;
     if (gb_parse_opts("trace", argc, argv, opts, n_opts, pos, 0, &npos, &err)) return gb_cli_error(&err);
     if (!model) gb_fail(&err, GB_ERR_INPUT, "trace: --model is required");
-    else if (!ids_s) gb_fail(&err, GB_ERR_INPUT, "trace: give the input with --ids 1,2,3");
+    else if (!ids_s == !prompt) gb_fail(&err, GB_ERR_INPUT, "trace: give the input with --prompt TEXT or --ids 1,2,3 (one of them)");
+    else if (target && target_s) gb_fail(&err, GB_ERR_INPUT, "trace: give --target or --target-ids, not both");
     else if (!out) gb_fail(&err, GB_ERR_INPUT, "trace: --out FILE.safetensors|FILE.json is required");
     if (err.status) return gb_cli_error(&err);
     gb_model *m = NULL;
     gb_state *st = NULL;
     gb_trace *tr = NULL;
     int *ids = NULL, *tids = NULL, n = 0, nt = 0;
-    char *cfg = NULL, *ids_j = NULL, *tids_j = NULL;
-    if (gb_cli_parse_ids("--ids", ids_s, &ids, &n, &err)) goto done;
+    char *cfg = NULL, *ids_j = NULL, *tids_j = NULL, *str_j = NULL, *tstr_j = NULL;
+    gb_gen_inputs in = {0};
+    if (prompt) { /* model + tokenizer + encoded prompt, as generate does */
+        if (gb_gen_open("trace", model, tok_spec, prompt, &in, &err)) goto done;
+        m = in.model;
+        in.model = NULL; /* ours now */
+        ids = in.prompt;
+        n = in.n_prompt;
+        in.prompt = NULL;
+        if (target) {
+            int bos = gb_tokenizer_special(in.tok, GB_SPECIAL_BOS);
+            int *enc = NULL, ne = 0;
+            if (gb_tokenizer_encode(in.tok, target, strlen(target), false, &enc, &ne, NULL, &err)) goto done;
+            tids = malloc((size_t)(ne + 1) * sizeof *tids);
+            if (!tids) {
+                free(enc);
+                gb_fail(&err, GB_ERR_INTERNAL, "out of memory");
+                goto done;
+            }
+            nt = 0;
+            if (bos >= 0) tids[nt++] = bos; /* the decoder starts from the start token */
+            memcpy(tids + nt, enc, (size_t)ne * sizeof *tids);
+            nt += ne;
+            free(enc);
+        }
+    } else {
+        if (target) {
+            gb_fail(&err, GB_ERR_INPUT, "trace: --target needs --prompt (with --ids use --target-ids)");
+            goto done;
+        }
+        if (gb_cli_parse_ids("--ids", ids_s, &ids, &n, &err)) goto done;
+        if (gb_model_load(model, &m, &err)) goto done;
+    }
     if (target_s && gb_cli_parse_ids("--target-ids", target_s, &tids, &nt, &err)) goto done;
-    if (gb_model_load(model, &m, &err)) goto done;
     const gb_config *c = &m->cfg;
     if (c->arch == GB_ARCH_ENCDEC && !tids) {
-        gb_fail(&err, GB_ERR_INPUT, "trace: %s is an encoder-decoder model: give the decoder input with --target-ids",
+        gb_fail(&err, GB_ERR_INPUT, "trace: %s is an encoder-decoder model: give the decoder input with --target or --target-ids",
                 model);
         goto done;
     }
@@ -118,11 +173,22 @@ int gb_cmd_trace(int argc, char **argv) {
     cfg = gb_config_to_json(c);
     ids_j = ids_json(ids, n);
     tids_j = tids ? ids_json(tids, nt) : NULL;
-    gb_kv meta[5] = {{"format", "pt"}, {"glassbox.model", model}, {"glassbox.config", cfg ? cfg : "{}"},
-                     {"glassbox.tokens", ids_j ? ids_j : "[]"}, {"glassbox.target_tokens", tids_j}};
-    if (gb_trace_save(out, tr, meta, tids_j ? 5 : 4, &err)) goto done;
+    gb_kv meta[8] = {{"format", "pt"}, {"glassbox.model", model}, {"glassbox.config", cfg ? cfg : "{}"},
+                     {"glassbox.hooks", hooks}, {"glassbox.tokens", ids_j ? ids_j : "[]"}};
+    int n_meta = 5;
+    if (tids_j) meta[n_meta++] = (gb_kv){"glassbox.target_tokens", tids_j};
+    if (in.tok) {
+        str_j = labels_json(in.tok, ids, n);
+        if (str_j) meta[n_meta++] = (gb_kv){"glassbox.token_strings", str_j};
+        if (tids && (tstr_j = labels_json(in.tok, tids, nt)))
+            meta[n_meta++] = (gb_kv){"glassbox.target_token_strings", tstr_j};
+    }
+    if (gb_trace_save(out, tr, meta, n_meta, &err)) goto done;
     fprintf(stderr, "glassbox: wrote %d tensors for %d tokens to %s\n", gb_trace_count(tr), longest, out);
 done:
+    gb_gen_close(&in);
+    free(str_j);
+    free(tstr_j);
     free(cfg);
     free(ids_j);
     free(tids_j);

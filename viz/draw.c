@@ -195,6 +195,7 @@ void gb_draw_legend(cairo_t *cr, gb_rect r, const gb_legend *l, const gb_theme *
     double ticks[16], wmax = 0;
     int target = (int)fmax(2, fmin(6, bar.h / (t->font_small * 2.5)));
     int n = gb_nice_ticks(l->vmin, l->vmax, target, ticks, 16);
+    while (n < 2 && target < 8) n = gb_nice_ticks(l->vmin, l->vmax, ++target, ticks, 16); /* a scale needs two numbers */
     double step = n > 1 ? ticks[1] - ticks[0] : 0;
     gb_set_rgb(cr, t->fg);
     cairo_set_line_width(cr, t->hairline);

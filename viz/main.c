@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "cli.h"
+#include "glassbox/model.h"
 #include "glassbox/platform.h"
 
 static void print_version(void) {
@@ -18,14 +21,33 @@ static void print_help(void) {
     const gb_command *c = gb_commands(&n);
     for (int i = 0; i < n; i++) printf("  %-10s %s\n", c[i].name, c[i].summary);
     printf("\n  glassbox help COMMAND   details of one command\n"
-           "  glassbox --version      version and the BLAS kernels in use\n");
+           "  glassbox --version      version and the BLAS kernels in use\n\n"
+           "Environment: GLASSBOX_THREADS=N BLAS threads (default 1), GLASSBOX_DATA=DIR bundled data.\n");
+}
+
+/* BLAS threads: 1 unless GLASSBOX_THREADS (or OPENBLAS_NUM_THREADS) says
+ * otherwise. The models people step through are small, and OpenBLAS threads
+ * that spin-wait on tiny products are much slower than one thread; for big
+ * prompts set GLASSBOX_THREADS=2 (glassbox bench has --threads). */
+static void choose_threads(void) {
+    const char *env = getenv("GLASSBOX_THREADS");
+    if (!env) env = getenv("OPENBLAS_NUM_THREADS");
+    int n = env ? atoi(env) : 1;
+    gb_blas_set_threads(n >= 1 && n <= 256 ? n : 1);
 }
 
 int main(int argc, char **argv) {
     gb_blas_reexec_if_needed(argc, argv);
+    choose_threads();
     if (argc < 2) {
-        print_help();
-        return 0;
+        /* No arguments: the viewer on the bundled classroom model (or on no
+         * model, if the data folder is missing), with its example prompt. */
+        char *bundled = gb_find_bundled("models/classroom.safetensors");
+        char *view_argv[6] = {"view", "--model", "classroom", "--prompt",
+                              "the teacher taught the students with the book .", NULL};
+        int view_argc = bundled ? 5 : 1;
+        free(bundled);
+        return gb_cmd_view(view_argc, view_argv);
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {

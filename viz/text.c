@@ -2,6 +2,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,21 @@
 #include "glassbox/platform.h"
 
 static bool g_hermetic;
+static PangoContext *g_ctx; /* shared by cached layouts */
+
+/* Layout cache: the same labels are measured and drawn every frame, and a
+ * pango layout costs tens of microseconds to shape, so unconstrained layouts
+ * are kept, keyed by font and text (direct-mapped; a collision replaces). */
+#define CACHE_N 4096
+typedef struct cached {
+    uint64_t hash;
+    char *family, *text;
+    double size;
+    int bold;
+    PangoLayout *lay;
+    double w, h, baseline;
+} cached;
+static cached g_cache[CACHE_N];
 static cairo_font_options_t *g_font_options;
 static cairo_surface_t *g_measure_surface;
 static cairo_t *g_measure_cr;
@@ -138,10 +154,78 @@ static void layout_size(PangoLayout *lay, double *w, double *h) {
     if (h) *h = (double)logical.height / PANGO_SCALE;
 }
 
+static const char *family_of(const gb_font *f) {
+    return f && f->family ? f->family : f && f->mono ? GB_FONT_MONO : GB_FONT_SANS;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *u = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ u[i]) * 1099511628211ULL;
+    return h;
+}
+
+static PangoContext *shared_context(void) {
+    if (!g_ctx) {
+        g_ctx = pango_cairo_create_context(gb_text_measure_cr());
+        pango_cairo_context_set_font_options(g_ctx, font_options());
+        pango_cairo_context_set_resolution(g_ctx, 96.0);
+    }
+    return g_ctx;
+}
+
+static void cache_clear(void) {
+    for (int i = 0; i < CACHE_N; i++) {
+        if (g_cache[i].lay) g_object_unref(g_cache[i].lay);
+        free(g_cache[i].family);
+        free(g_cache[i].text);
+    }
+    memset(g_cache, 0, sizeof g_cache);
+}
+
+/* The cached, unconstrained layout of text in font f (UI thread only). */
+static const cached *lookup(const gb_font *f, const char *text) {
+    const char *fam = family_of(f);
+    double size = f && f->size > 0 ? f->size : 12.0;
+    int bold = f && f->bold;
+    uint64_t h = fnv(1469598103934665603ULL, fam, strlen(fam) + 1);
+    h = fnv(h, &size, sizeof size);
+    h = fnv(h, &bold, sizeof bold);
+    h = fnv(h, text, strlen(text));
+    cached *c = &g_cache[h % CACHE_N];
+    if (c->lay && c->hash == h && c->size == size && c->bold == bold && strcmp(c->family, fam) == 0 &&
+        strcmp(c->text, text) == 0)
+        return c;
+    PangoLayout *lay = pango_layout_new(shared_context());
+    PangoFontDescription *fd = pango_font_description_new();
+    pango_font_description_set_family(fd, fam);
+    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    if (bold) pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
+    pango_layout_set_font_description(lay, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_text(lay, text, -1);
+    char *fcopy = strdup(fam), *tcopy = strdup(text);
+    if (!fcopy || !tcopy) { /* out of memory: hand out an uncached layout next time */
+        free(fcopy), free(tcopy);
+        static cached tmp;
+        if (tmp.lay) g_object_unref(tmp.lay);
+        tmp = (cached){.lay = lay};
+        layout_size(lay, &tmp.w, &tmp.h);
+        tmp.baseline = (double)pango_layout_get_baseline(lay) / PANGO_SCALE;
+        return &tmp;
+    }
+    if (c->lay) g_object_unref(c->lay);
+    free(c->family), free(c->text);
+    *c = (cached){.hash = h, .family = fcopy, .text = tcopy, .size = size, .bold = bold, .lay = lay};
+    layout_size(lay, &c->w, &c->h);
+    c->baseline = (double)pango_layout_get_baseline(lay) / PANGO_SCALE;
+    return c;
+}
+
 void gb_text_size(cairo_t *cr, const gb_font *f, const char *text, double *w, double *h) {
-    PangoLayout *lay = gb_text_layout(cr ? cr : gb_text_measure_cr(), f, text);
-    layout_size(lay, w, h);
-    g_object_unref(lay);
+    (void)cr; /* metrics do not depend on the surface: fixed options and resolution */
+    const cached *c = lookup(f, text ? text : "");
+    if (w) *w = c->w;
+    if (h) *h = c->h;
 }
 
 cairo_t *gb_text_measure_cr(void) {
@@ -153,6 +237,9 @@ cairo_t *gb_text_measure_cr(void) {
 }
 
 void gb_text_shutdown(void) {
+    cache_clear();
+    if (g_ctx) g_object_unref(g_ctx);
+    g_ctx = NULL;
     if (g_measure_cr) cairo_destroy(g_measure_cr);
     if (g_measure_surface) cairo_surface_destroy(g_measure_surface);
     if (g_font_options) cairo_font_options_destroy(g_font_options);
@@ -190,16 +277,23 @@ static PangoLayout *fitted_layout(cairo_t *cr, const gb_font *f, const char *tex
 
 double gb_text_draw(cairo_t *cr, const gb_font *f, const char *text, double x, double y,
                     gb_align ha, gb_valign va, double max_w) {
-    PangoLayout *lay = fitted_layout(cr, f, text, max_w);
-    double dx, dy, w;
-    anchor_offset(lay, ha, va, &dx, &dy);
-    layout_size(lay, &w, NULL);
-    if (max_w > 0 && w > max_w) w = max_w;
+    const cached *c = lookup(f, text ? text : "");
+    if (max_w > 0 && c->w > max_w) { /* needs ellipsizing: a one-off layout */
+        PangoLayout *lay = fitted_layout(cr, f, text, max_w);
+        double dx, dy;
+        anchor_offset(lay, ha, va, &dx, &dy);
+        cairo_move_to(cr, x + dx, y + dy);
+        pango_cairo_show_layout(cr, lay);
+        cairo_new_path(cr);
+        g_object_unref(lay);
+        return max_w;
+    }
+    double dx = ha == GB_CENTER ? -c->w / 2 : ha == GB_RIGHT ? -c->w : 0;
+    double dy = va == GB_TOP ? 0 : va == GB_MIDDLE ? -c->h / 2 : va == GB_BOTTOM ? -c->h : -c->baseline;
     cairo_move_to(cr, x + dx, y + dy);
-    pango_cairo_show_layout(cr, lay);
+    pango_cairo_show_layout(cr, c->lay);
     cairo_new_path(cr);
-    g_object_unref(lay);
-    return w;
+    return c->w;
 }
 
 void gb_text_draw_rotated(cairo_t *cr, const gb_font *f, const char *text, double x, double y,

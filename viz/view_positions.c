@@ -196,7 +196,11 @@ static void geometry(double w, double h, const gb_shared *sh, pos_geom *g) {
     if (r.w < 0) r.w = 0;
     if (r.h < 0) r.h = 0;
     g->controls = sh->interactive ? gb_rect_cut_top(&r, gb_widget_height(t), t->gap) : (gb_rect){0, 0, 0, 0};
-    if (r.w >= r.h * 1.15) { /* landscape: the matrix left, curves and similarity right */
+    if (r.w >= r.h * 1.15 && r.h < 34 * t->font) { /* wide and short: three side by side */
+        g->pe = gb_rect_cut_left(&r, r.w * 0.38, t->gap);
+        g->curves = gb_rect_cut_left(&r, r.w * 0.5, t->gap);
+        g->sim = r;
+    } else if (r.w >= r.h * 1.15) { /* landscape: the matrix left, curves and similarity right */
         g->pe = gb_rect_cut_left(&r, r.w * 0.5, t->gap);
         g->curves = gb_rect_cut_top(&r, r.h * 0.42, t->gap);
         g->sim = r;
@@ -261,11 +265,13 @@ static void draw_curves(cairo_t *cr, gb_rect r, const pos_view *v, const gb_them
     int i1 = i0 + 2 * (v->d >= 16 ? v->d / 8 : 1);
     if (i1 + 1 >= v->d) i1 = i0;
     int dims[4] = {i0, i0 + 1, i1, i1 + 1}, nd = i1 == i0 ? 2 : 4;
-    int fine = v->from_model ? 0 : (v->n_pos - 1) * 8 + 1;
+    /* enough samples for a smooth wave (about one per 3 pixels), never fewer than the positions */
+    int per = (int)fmax(1, fmin(8, (r.w / 3) / fmax(1, v->n_pos - 1)));
+    int fine = v->from_model ? 0 : (v->n_pos - 1) * per + 1;
     float *buf = malloc((size_t)(4 * v->n_pos + 4 * fine + fine + 1) * sizeof(float));
     if (!buf) return;
     float *samples = buf, *smooth = buf + 4 * v->n_pos, *xs = smooth + 4 * fine;
-    for (int k = 0; k < fine; k++) xs[k] = k / 8.0f;
+    for (int k = 0; k < fine; k++) xs[k] = (float)k / per;
     gb_series s[8];
     int ns = 0;
     char labels[4][48];

@@ -13,14 +13,17 @@
  *   int got = gb_vindex_nearest(&ix, ix.rows + id * d, GB_METRIC_COSINE, 10, &id, 1, nb, &err);
  *   gb_vindex_free(&ix);
  *
- * All scores are computed in double precision: a float pass (one sgemv over
- * the table) picks candidates and they are then re-scored exactly, so results
- * equal a brute-force double computation.
+ * All scores are computed in double precision. A fast pass over the table
+ * (float16 dot products where the CPU has F16C, else one sgemv) gives
+ * approximate scores with a proven error bound; every row that could be among
+ * the k nearest is then re-scored exactly, so results equal a brute-force
+ * double computation.
  */
 #ifndef GLASSBOX_ANALYSIS_H
 #define GLASSBOX_ANALYSIS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "glassbox/error.h"
 
@@ -69,6 +72,7 @@ typedef struct gb_vindex {
     const float *rows;  /* [n, d], not owned: must outlive the index */
     int n, d;
     float *norms;       /* [n] |row|, computed once in double */
+    uint16_t *half;     /* [n, d] float16 copy for the candidate pass (CPUs with F16C), or NULL */
 } gb_vindex;
 
 typedef struct gb_neighbor {

@@ -71,8 +71,10 @@ typedef struct gb_corpus {
     uint64_t attempts;       /* derivations tried, duplicates included */
 } gb_corpus;
 
-/* Expand start up to n times... until n DISTINCT records exist (or the grammar
- * cannot give more: then out->n < n, not an error). Same inputs, same corpus. */
+/* Derive from rule start until n DISTINCT records exist, or until 40 n + 1000
+ * derivations were tried (the grammar gives no more: out->n < n, not an error).
+ * Same inputs, same corpus. Fails only if no derivation succeeds (the message
+ * names the rule and line that dead-ends) or start is not a rule. */
 gb_status gb_corpus_generate(const gb_grammar *g, const char *start, int n, uint64_t seed,
                              gb_corpus *out, gb_error *err);
 
