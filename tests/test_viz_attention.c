@@ -12,6 +12,7 @@
 
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
+#include "glassbox/tokenizer.h"
 #include "view.h"
 #include "view_attention.h"
 #include "view_attention_view.h"
@@ -307,6 +308,45 @@ static void test_check_refuses(void **state) {
     gb_model_free(m);
 }
 
+/* With a tokenizer, the prompt is tokenized and every label is the token's. */
+static void test_tokenizer_prompt(void **state) {
+    (void)state;
+    gb_model *m = load("llama2c_stories260K/stories260K.bin");
+    char tokpath[1024];
+    snprintf(tokpath, sizeof tokpath, "%s", gbt_fixture("llama2c_stories260K/tok512.bin"));
+    const char *prompt = "Once upon a time, there was a cat.";
+    gb_tokenizer *tok = NULL;
+    gb_error err = {0};
+    gbt_assert_ok(gb_tokenizer_load(tokpath, &tok, &err), &err);
+    int *ids, n;
+    gbt_assert_ok(gb_tokenizer_encode(tok, prompt, strlen(prompt), true, &ids, &n, NULL, &err), &err);
+    const gb_view *v = gb_view_find("attention");
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.tokenizer = tokpath;
+    void *self = v->create(&a, &err);
+    assert_non_null(self);
+    gb_shared sh = {.theme = gb_theme_normal(), .model = m, .prompt = prompt};
+    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
+    att_view *av = self;
+    assert_true(av->have);
+    assert_int_equal(av->source, GB_ATT_FROM_TOKENIZER);
+    assert_int_equal(av->rec.in.n, n);
+    printf("  %d tokens:", n);
+    for (int i = 0; i < n; i++) {
+        char want[64];
+        gb_tokenizer_label(tok, ids[i], want, sizeof want);
+        assert_int_equal(av->rec.in.ids[i], ids[i]);
+        assert_string_equal(av->lab_p[i], want);
+        printf(" [%s]", av->lab_p[i]);
+    }
+    printf("\n");
+    v->destroy(self);
+    free(ids);
+    gb_tokenizer_free(tok);
+    gb_model_free(m);
+}
+
 /* ---- the command line ---- */
 
 static void render_ok(const char *view, const char *ext, const char *const *extra, const char *magic) {
@@ -388,6 +428,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_encoder_decoder),
         cmocka_unit_test(test_lens_ends_at_prediction),
         cmocka_unit_test(test_check_refuses),
+        cmocka_unit_test(test_tokenizer_prompt),
         cmocka_unit_test(test_render_formats),
         cmocka_unit_test(test_render_bad_input),
     };

@@ -41,7 +41,7 @@ typedef struct gb_view_args {
     int length;          /* positions: how many positions (--length) */
     int pair;            /* positions: first dimension pair drawn as curves (--pair) */
     /* attention and lens (docs/views-attention.md) */
-    const char *ids, *source_ids, *attn, *off;
+    const char *ids, *source_ids, *attn, *off, *tokenizer;
     int layer, head, query, key, step, position;
     bool scores, average, lines, no_pos;
 } gb_view_args;

@@ -10,52 +10,22 @@
 #include <string.h>
 
 #include "glassbox/model.h"
+#include "glassbox/tokenizer.h"
 #include "view_attention_view.h"
 
 static const char *const KIND_NAMES[3] = {"self", "encoder", "cross"};
 
 /* ---- tokens in ---- */
 
-/* The ids to show: --ids, else a prompt made of numbers, else the prompt's
- * bytes (no tokenizer is wired in yet: each byte is one token, id = byte). */
-static bool wanted_ids(const att_view *v, const char *arg, const char *prompt, int **ids, int *n,
-                       att_source *src, char *why, size_t cap) {
-    *ids = NULL, *n = 0;
-    if (arg) {
-        *src = ATT_FROM_IDS;
-        return gb_att_parse_ids(arg, ids, n, why, cap);
-    }
-    (void)v;
-    if (!prompt || !*prompt) {
-        *src = ATT_FROM_NOTHING;
-        snprintf(why, cap, "Type a prompt (or token ids such as 1, 2, 3) to see its attention");
-        return false;
-    }
-    char tmp[8];
-    if (gb_att_parse_ids(prompt, ids, n, tmp, sizeof tmp)) return *src = ATT_FROM_PROMPT_IDS, true;
-    size_t len = strlen(prompt);
-    if (len > GB_ATT_MAX_TOKENS) len = GB_ATT_MAX_TOKENS;
-    *ids = malloc(len * sizeof **ids);
-    if (!*ids) return snprintf(why, cap, "out of memory"), false;
-    for (size_t i = 0; i < len; i++) (*ids)[i] = (unsigned char)prompt[i];
-    *n = (int)len;
-    *src = ATT_FROM_BYTES;
-    return true;
-}
-
-static void make_labels(char (**lab)[ATT_LABEL], const char ***ptrs, const int *ids, int n, bool bytes) {
+static void make_labels(char (**lab)[ATT_LABEL], const char ***ptrs, const int *ids, int n,
+                        const gb_att_tokens *t, gb_att_source src) {
     free(*lab);
     free(*ptrs);
     *lab = calloc((size_t)(n > 0 ? n : 1), sizeof **lab);
     *ptrs = calloc((size_t)(n > 0 ? n : 1), sizeof **ptrs);
     if (!*lab || !*ptrs) return;
     for (int i = 0; i < n; i++) {
-        if (bytes) {
-            char b = (char)ids[i];
-            gb_text_sanitize(&b, 1, (*lab)[i], ATT_LABEL, GB_TEXT_SHOW_SPACE);
-        } else {
-            snprintf((*lab)[i], ATT_LABEL, "#%d", ids[i]);
-        }
+        gb_att_label(t, src, ids[i], (*lab)[i], ATT_LABEL);
         (*ptrs)[i] = (*lab)[i];
     }
 }
@@ -66,7 +36,7 @@ typedef struct att_job {
     gb_job base;
     const gb_model *model;
     gb_att_input in;
-    att_source source;
+    gb_att_source source;
     gb_att_rec rec;
     cairo_surface_t **thumbs[3];
     int thumb_n[3];
@@ -106,8 +76,8 @@ static void job_finish(gb_job *base, void *self) {
     memset(&j->rec, 0, sizeof j->rec);
     for (int k = 0; k < 3; k++) v->thumbs[k] = j->thumbs[k], v->thumb_n[k] = j->thumb_n[k], j->thumbs[k] = NULL;
     v->have = true;
-    make_labels(&v->lab, &v->lab_p, v->rec.in.ids, v->rec.in.n, v->source == ATT_FROM_BYTES);
-    make_labels(&v->src_lab, &v->src_lab_p, v->rec.in.src, v->rec.in.n_src, false);
+    make_labels(&v->lab, &v->lab_p, v->rec.in.ids, v->rec.in.n, &v->tokens, v->source);
+    make_labels(&v->src_lab, &v->src_lab_p, v->rec.in.src, v->rec.in.n_src, &v->tokens, v->source);
     sync_widgets(v);
 }
 
@@ -141,20 +111,22 @@ static gb_job *att_update(void *self, const gb_shared *sh) {
                  : "Attention needs a model: open one with --model (a fixture, a .safetensors file or a llama2.c .bin)");
         return NULL;
     }
+    gb_att_tokens_open(&v->tokens, v->tok_arg, m);
     gb_att_input in = {0};
-    att_source src = ATT_FROM_IDS;
+    gb_att_source src = GB_ATT_FROM_IDS;
     char why[200] = "";
     bool encdec = m->cfg.arch == GB_ARCH_ENCDEC;
     bool ok;
     if (encdec) { /* the prompt (or --source-ids) is the source; --ids the target so far */
-        ok = wanted_ids(v, v->src_arg, sh->prompt, &in.src, &in.n_src, &src, why, sizeof why);
+        ok = gb_att_tokens_ids(&v->tokens, v->src_arg, sh->prompt, &in.src, &in.n_src, &src, why, sizeof why);
         if (ok && v->ids_arg) ok = gb_att_parse_ids(v->ids_arg, &in.ids, &in.n, why, sizeof why);
-        else if (ok) { /* no target yet: the first token (a start token) */
+        else if (ok) { /* no target yet: the start token */
+            int bos = v->tokens.tok ? gb_tokenizer_special(v->tokens.tok, GB_SPECIAL_BOS) : -1;
             in.ids = malloc(sizeof *in.ids);
-            if (in.ids) in.ids[0] = 1 < m->cfg.vocab_size ? 1 : 0, in.n = 1;
+            if (in.ids) in.ids[0] = bos >= 0 ? bos : 1 < m->cfg.vocab_size ? 1 : 0, in.n = 1;
         }
     } else {
-        ok = wanted_ids(v, v->ids_arg, sh->prompt, &in.ids, &in.n, &src, why, sizeof why);
+        ok = gb_att_tokens_ids(&v->tokens, v->ids_arg, sh->prompt, &in.ids, &in.n, &src, why, sizeof why);
     }
     memcpy(in.off, v->off, sizeof in.off);
     in.n_off = v->n_off;
@@ -282,6 +254,7 @@ static void *att_create(const gb_view_args *a, gb_error *err) {
     }
     v->ids_arg = dup_str(a->ids);
     v->src_arg = dup_str(a->source_ids);
+    v->tok_arg = dup_str(a->tokenizer);
     snprintf(v->src_lang, sizeof v->src_lang, "French");
     snprintf(v->tgt_lang, sizeof v->tgt_lang, "English");
     v->kind = GB_ATT_SELF;
@@ -350,6 +323,8 @@ static void att_destroy(void *self) {
     gb_att_input_free(&v->tried);
     free(v->ids_arg);
     free(v->src_arg);
+    free(v->tok_arg);
+    gb_att_tokens_close(&v->tokens);
     free(v->lab), free(v->lab_p), free(v->src_lab), free(v->src_lab_p);
     gb_widget *ws[] = {&v->kind_dd, &v->back_b, &v->scores_t, &v->avg_t, &v->lines_t, &v->nopos_t, &v->off_b, &v->step_s};
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) gb_widget_free(ws[i]);

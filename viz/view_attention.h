@@ -105,6 +105,34 @@ bool gb_att_cell_math(const gb_att_pass *p, const gb_model *m, gb_att_kind kind,
 int gb_att_lens(const gb_att_pass *p, const gb_model *m, int pos, int k, int *ids, bool fill_ids,
                 float *probs, int *top_id, float *top_prob, int cap_rows);
 
+struct gb_tokenizer;
+
+/* The tokens of the prompt, or of --ids. Tokenizer: the --tokenizer path,
+ * else the one the model file names; opened once and kept. */
+typedef struct gb_att_tokens {
+    struct gb_tokenizer *tok;   /* NULL: none (ids are typed, or the prompt's bytes) */
+    char path[512];             /* what tok was opened from */
+    char error[256];            /* why it could not be opened */
+} gb_att_tokens;
+
+typedef enum gb_att_source {
+    GB_ATT_FROM_IDS = 0,        /* --ids */
+    GB_ATT_FROM_PROMPT_IDS,     /* a prompt made of numbers */
+    GB_ATT_FROM_TOKENIZER,      /* the prompt, tokenized */
+    GB_ATT_FROM_BYTES,          /* the prompt's bytes (no tokenizer) */
+} gb_att_source;
+
+/* Open the tokenizer to use (explicit path, else the model's) unless open. */
+void gb_att_tokens_open(gb_att_tokens *t, const char *path, const struct gb_model *m);
+void gb_att_tokens_close(gb_att_tokens *t);
+/* ids of arg (a list of ids) or of the prompt; false with why. */
+bool gb_att_tokens_ids(const gb_att_tokens *t, const char *arg, const char *prompt, int **ids, int *n,
+                       gb_att_source *src, char *why, size_t cap);
+/* A printable label for token id: the tokenizer's, the byte, or "#id". */
+void gb_att_label(const gb_att_tokens *t, gb_att_source src, int id, char *buf, size_t cap);
+/* "one token per byte of the prompt (no tokenizer)" etc. */
+const char *gb_att_source_text(gb_att_source src);
+
 /* Parse "1,2,3" (commas or spaces) into ids; false with a message on bad input. */
 bool gb_att_parse_ids(const char *s, int **ids, int *n, char *why, size_t cap);
 

@@ -607,10 +607,7 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
     for (int i = 0; i < nid; i++) {
         double y = in.y + i * row;
         char lab[64];
-        if (v->source == ATT_FROM_BYTES && ids[i] < 256) {
-            char ch = (char)ids[i];
-            gb_text_sanitize(&ch, 1, lab, sizeof lab, GB_TEXT_SHOW_SPACE);
-        } else snprintf(lab, sizeof lab, "#%d", ids[i]);
+        gb_att_label(&v->tokens, v->source, ids[i], lab, sizeof lab);
         gb_set_rgb(cr, t->fg);
         gb_text_draw(cr, &fb, lab, bx - 6, y + row / 2, GB_RIGHT, GB_MIDDLE, lw - 6);
         if (edited) {
@@ -635,8 +632,7 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
 
 static void subtitle(const att_view *v, const gb_shared *sh, char *b, size_t cap) {
     const gb_model *m = v->rec.model;
-    const char *from = v->source == ATT_FROM_BYTES ? "one token per byte of the prompt (no tokenizer yet)"
-                       : v->source == ATT_FROM_PROMPT_IDS ? "token ids typed as the prompt" : "token ids";
+    const char *from = gb_att_source_text(v->source);
     int n = v->rec.in.n, s = v->step > 0 ? v->step : n;
     int len = snprintf(b, cap, "%s: %d layers \xC3\x97 %d heads; %d %s", sh->model_name ? sh->model_name : "model",
                        gb_att_layers(m, v->kind), m->cfg.n_heads, n, from);

@@ -4,6 +4,9 @@
  * cell, the logit lens. No cairo here. */
 #include "view_attention.h"
 
+#include "glassbox/tokenizer.h"
+#include "text.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -335,4 +338,87 @@ bool gb_att_parse_ids(const char *s, int **ids, int *n, char *why, size_t cap) {
     }
     *ids = out, *n = count;
     return true;
+}
+
+/* ---- tokens ---- */
+
+void gb_att_tokens_open(gb_att_tokens *t, const char *path, const gb_model *m) {
+    const char *want = path ? path : m ? m->tokenizer_ref : NULL;
+    if (!want) {
+        gb_att_tokens_close(t);
+        return;
+    }
+    if ((t->tok || t->error[0]) && strcmp(t->path, want) == 0) return;
+    gb_att_tokens_close(t);
+    snprintf(t->path, sizeof t->path, "%s", want);
+    gb_error err = {0};
+    if (gb_tokenizer_load(want, &t->tok, &err)) {
+        t->tok = NULL;
+        snprintf(t->error, sizeof t->error, "%s", err.msg);
+    }
+}
+
+void gb_att_tokens_close(gb_att_tokens *t) {
+    if (t->tok) gb_tokenizer_free(t->tok);
+    memset(t, 0, sizeof *t);
+}
+
+bool gb_att_tokens_ids(const gb_att_tokens *t, const char *arg, const char *prompt, int **ids, int *n,
+                       gb_att_source *src, char *why, size_t cap) {
+    *ids = NULL, *n = 0;
+    if (arg) {
+        *src = GB_ATT_FROM_IDS;
+        return gb_att_parse_ids(arg, ids, n, why, cap);
+    }
+    if (!prompt || !*prompt) {
+        *src = GB_ATT_FROM_BYTES;
+        snprintf(why, cap, "Type a prompt (or token ids such as 1, 2, 3) to see inside the model");
+        return false;
+    }
+    char tmp[8];
+    if (gb_att_parse_ids(prompt, ids, n, tmp, sizeof tmp)) return *src = GB_ATT_FROM_PROMPT_IDS, true;
+    size_t len = strlen(prompt);
+    if (t && t->tok) {
+        *src = GB_ATT_FROM_TOKENIZER;
+        gb_error err = {0};
+        if (gb_tokenizer_encode(t->tok, prompt, len, true, ids, n, NULL, &err)) {
+            snprintf(why, cap, "%s", err.msg);
+            return false;
+        }
+        if (*n > GB_ATT_MAX_TOKENS) *n = GB_ATT_MAX_TOKENS;
+        if (*n == 0) {
+            free(*ids), *ids = NULL;
+            snprintf(why, cap, "The prompt gives no tokens");
+            return false;
+        }
+        return true;
+    }
+    if (len > GB_ATT_MAX_TOKENS) len = GB_ATT_MAX_TOKENS;
+    *ids = malloc(len * sizeof **ids);
+    if (!*ids) return snprintf(why, cap, "out of memory"), false;
+    for (size_t i = 0; i < len; i++) (*ids)[i] = (unsigned char)prompt[i];
+    *n = (int)len;
+    *src = GB_ATT_FROM_BYTES;
+    return true;
+}
+
+void gb_att_label(const gb_att_tokens *t, gb_att_source src, int id, char *buf, size_t cap) {
+    if (t && t->tok && id >= 0 && id < gb_tokenizer_vocab_size(t->tok)) {
+        gb_tokenizer_label(t->tok, id, buf, cap);
+    } else if (src == GB_ATT_FROM_BYTES && id >= 0 && id < 256) {
+        char c = (char)id;
+        gb_text_sanitize(&c, 1, buf, cap, GB_TEXT_SHOW_SPACE);
+    } else {
+        snprintf(buf, cap, "#%d", id);
+    }
+}
+
+const char *gb_att_source_text(gb_att_source src) {
+    switch (src) {
+    case GB_ATT_FROM_IDS: return "token ids";
+    case GB_ATT_FROM_PROMPT_IDS: return "token ids typed as the prompt";
+    case GB_ATT_FROM_TOKENIZER: return "tokens";
+    case GB_ATT_FROM_BYTES: return "tokens, one per byte of the prompt (no tokenizer: id = byte)";
+    }
+    return "tokens";
 }

@@ -8,12 +8,12 @@
 
 #define ATT_LABEL 40
 
-/* Where the token ids come from (said in the subtitle). */
-typedef enum att_source { ATT_FROM_IDS = 0, ATT_FROM_PROMPT_IDS, ATT_FROM_BYTES, ATT_FROM_NOTHING } att_source;
 
 typedef struct att_view {
     /* what the user asked for */
     char *ids_arg, *src_arg;     /* --ids / --source-ids (owned copies) or NULL */
+    char *tok_arg;               /* --tokenizer or NULL */
+    gb_att_tokens tokens;        /* the tokenizer in use (opened on the UI thread, read by jobs) */
     char src_lang[32], tgt_lang[32];
     gb_att_kind kind;
     bool open;                   /* one head shown (else the grid of all heads) */
@@ -30,7 +30,7 @@ typedef struct att_view {
     gb_att_rec rec;
     gb_att_input tried;          /* the input of the last job, failed or not */
     bool have, job_out, tried_any;
-    att_source source;
+    gb_att_source source;
     char error[256];             /* why there is nothing to show */
     const void *c_model;         /* the model the recording (or error) is for */
     char (*lab)[ATT_LABEL];      /* [rec.in.n] token labels */

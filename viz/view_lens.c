@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "glassbox/model.h"
+#include "glassbox/tokenizer.h"
 #include "view.h"
 #include "view_attention.h"
 
@@ -19,7 +20,8 @@
 #define LENS_ROWS (GB_MAX_LAYERS + 1)
 
 typedef struct lens_view {
-    char *ids_arg;
+    char *ids_arg, *tok_arg;
+    gb_att_tokens tokens;
     int position;                /* -1: the last */
     gb_att_head off[GB_ATT_MAX_IV];
     int n_off;
@@ -69,10 +71,7 @@ static void lens_run(gb_job *base) {
 }
 
 static void token_label(const lens_view *v, int id, char *b, size_t cap) {
-    if (v->bytes && id < 256) {
-        char c = (char)id;
-        gb_text_sanitize(&c, 1, b, cap, GB_TEXT_SHOW_SPACE);
-    } else snprintf(b, cap, "#%d", id);
+    gb_att_label(&v->tokens, v->bytes ? GB_ATT_FROM_BYTES : GB_ATT_FROM_IDS, id, b, cap);
 }
 
 static void lens_finish(gb_job *base, void *self) {
@@ -125,26 +124,18 @@ static gb_job *lens_update(void *self, const gb_shared *sh) {
         snprintf(v->error, sizeof v->error, "%s", sh->model_error ? sh->model_error : "The logit lens needs a model: open one with --model");
         return NULL;
     }
+    gb_att_tokens_open(&v->tokens, v->tok_arg, m);
     gb_att_input in = {0};
     char why[200];
-    bool bytes = false;
-    bool ok = true;
-    if (v->ids_arg) ok = gb_att_parse_ids(v->ids_arg, &in.ids, &in.n, why, sizeof why);
-    else if (sh->prompt && *sh->prompt) {
-        if (!gb_att_parse_ids(sh->prompt, &in.ids, &in.n, why, sizeof why)) { /* the prompt's bytes as ids */
-            size_t len = strlen(sh->prompt);
-            if (len > GB_ATT_MAX_TOKENS) len = GB_ATT_MAX_TOKENS;
-            in.ids = malloc(len * sizeof *in.ids);
-            for (size_t i = 0; in.ids && i < len; i++) in.ids[i] = (unsigned char)sh->prompt[i];
-            in.n = in.ids ? (int)len : 0;
-            bytes = true;
-        }
-    } else ok = false, snprintf(why, sizeof why, "Type a prompt (or token ids such as 1, 2, 3) to read its prediction layer by layer");
+    gb_att_source src;
+    bool ok = gb_att_tokens_ids(&v->tokens, v->ids_arg, sh->prompt, &in.ids, &in.n, &src, why, sizeof why);
+    bool bytes = src == GB_ATT_FROM_BYTES;
     if (ok && m->cfg.arch == GB_ARCH_ENCDEC) { /* the source is the prompt; the target a start token */
         in.src = in.ids, in.n_src = in.n;
         in.ids = malloc(sizeof *in.ids);
         in.n = in.ids ? 1 : 0;
-        if (in.ids) in.ids[0] = 1 < m->cfg.vocab_size ? 1 : 0;
+        int bos = v->tokens.tok ? gb_tokenizer_special(v->tokens.tok, GB_SPECIAL_BOS) : -1;
+        if (in.ids) in.ids[0] = bos >= 0 ? bos : 1 < m->cfg.vocab_size ? 1 : 0;
     }
     memcpy(in.off, v->off, sizeof in.off);
     in.n_off = v->n_off, in.no_pos = v->no_pos;
@@ -201,6 +192,10 @@ static void *lens_create(const gb_view_args *a, gb_error *err) {
     }
     v->no_pos = a->no_pos;
     v->position = a->position;
+    if (a->tokenizer) {
+        v->tok_arg = malloc(strlen(a->tokenizer) + 1);
+        if (v->tok_arg) strcpy(v->tok_arg, a->tokenizer);
+    }
     v->pos = -1;
     v->hover_r = v->hover_c = -1;
     gb_ui_init(&v->ui, gb_theme_normal());
@@ -214,6 +209,8 @@ static void lens_destroy(void *self) {
     lens_view *v = self;
     if (!v) return;
     free(v->ids_arg);
+    free(v->tok_arg);
+    gb_att_tokens_close(&v->tokens);
     free(v->ids);
     gb_widget_free(&v->pos_s);
     free(v);
