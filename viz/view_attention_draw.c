@@ -373,7 +373,8 @@ static void draw_lines(cairo_t *cr, gb_rect head, const att_view *v, const gb_sh
     gb_set_rgb(cr, t->fg_dim);
     gb_text_draw(cr, &fh, att_axis_name(v, true), r.x + r.w * 0.25, r.y, GB_CENTER, GB_TOP, r.w * 0.48);
     gb_text_draw(cr, &fh, att_axis_name(v, false), r.x + r.w * 0.75, r.y, GB_CENTER, GB_TOP, r.w * 0.48);
-    int sel = v->hover_line >= 0 ? v->hover_line : v->q >= 0 && v->q < rows ? v->q : -1;
+    int sel = v->hover_line >= 0 ? v->hover_line : v->q >= 0 && v->q < rows ? v->q : rows > 16 ? rows - 1 : -1;
+    double wmax = fmin(6, fmin(pl, pr) * 0.5); /* dense columns: thinner lines, so they stay apart */
     /* lines: weight and opacity grow with the attention */
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     for (int i = 0; i < rows; i++)
@@ -382,7 +383,7 @@ static void draw_lines(cairo_t *cr, gb_rect head, const att_view *v, const gb_sh
             if (a < 0.01) continue;
             bool on = sel < 0 || sel == i;
             gb_set_rgba(cr, on ? t->accent : t->fg_dim, on ? 0.15 + 0.85 * a : 0.08 * a);
-            cairo_set_line_width(cr, 0.5 + (on ? 6 : 2) * a);
+            cairo_set_line_width(cr, 0.5 + (on ? wmax : wmax / 3) * a);
             cairo_move_to(cr, xl + 6, y0 + i * pl);
             cairo_line_to(cr, xr - 6, y0 + j * pr);
             cairo_stroke(cr);
@@ -390,7 +391,7 @@ static void draw_lines(cairo_t *cr, gb_rect head, const att_view *v, const gb_sh
     const char *const *rl = row_labels(v), *const *cl = col_labels(v);
     int step_l = (int)ceil(t->font_small * 1.15 / pl), step_r = (int)ceil(t->font_small * 1.15 / pr);
     for (int i = 0; i < rows; i++) {
-        if (i % step_l && i != sel) continue;
+        if (i != sel && (i % step_l || (sel >= 0 && abs(i - sel) < step_l))) continue; /* never overlap */
         gb_font f = fs;
         f.bold = i == sel;
         gb_set_rgb(cr, i == sel ? t->highlight : t->fg);
