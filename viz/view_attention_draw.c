@@ -88,6 +88,10 @@ gb_rect att_panel_content(gb_rect r, const gb_theme *t) {
     return in;
 }
 
+static const gb_legend GRID_LEGEND = {GB_SCALE_VIRIDIS, 0, 1, "attention weight"};
+
+static double grid_legend_w(const gb_theme *t) { return gb_legend_width(&GRID_LEGEND, t); }
+
 void att_grid_geometry(const att_view *v, gb_rect r, const gb_theme *t, att_grid_geom *g) {
     memset(g, 0, sizeof *g);
     g->layers = v->have ? gb_att_layers(v->rec.model, v->kind) : 0;
@@ -95,7 +99,8 @@ void att_grid_geometry(const att_view *v, gb_rect r, const gb_theme *t, att_grid
     if (g->layers < 1 || g->heads < 1) return;
     g->left = t->font_small * 3.2;
     g->top = t->font_small * 1.6;
-    gb_rect a = {r.x + g->left, r.y + g->top, fmax(1, r.w - g->left), fmax(1, r.h - g->top)};
+    double legend = v->open ? 0 : grid_legend_w(t) + t->gap; /* the colour bar beside the grid */
+    gb_rect a = {r.x + g->left, r.y + g->top, fmax(1, r.w - g->left - legend), fmax(1, r.h - g->top)};
     g->cell_w = a.w / g->heads;
     g->cell_h = a.h / g->layers;
     double label_h = t->font_small * 1.3;
@@ -283,6 +288,17 @@ static void draw_grid(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
                 gb_text_draw(cr, &fs, b2, x + g.size / 2, y + g.size + 1, GB_CENTER, GB_TOP, g.cell_w);
             }
         }
+    }
+    if (!v->open) {
+        gb_rect lr = {g.r.x + g.r.w + t->gap, g.r.y, grid_legend_w(t), fmin(g.r.h, t->font * 16)};
+        gb_draw_legend(cr, lr, &GRID_LEGEND, t);
+        gb_font fs2 = gb_font_small(t);
+        gb_rect sw = {lr.x, lr.y + lr.h + t->font, t->font_small * 1.4, t->font_small * 1.4};
+        gb_set_rgb(cr, THUMB_MASKED);
+        cairo_rectangle(cr, sw.x, sw.y, sw.w, sw.h);
+        cairo_fill(cr);
+        gb_set_rgb(cr, t->fg_dim);
+        gb_text_draw(cr, &fs2, "masked", sw.x, sw.y + sw.h + 2, GB_LEFT, GB_TOP, lr.w + t->gap);
     }
 }
 
