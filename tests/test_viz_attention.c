@@ -13,6 +13,7 @@
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
 #include "glassbox/tokenizer.h"
+#include "render.h"
 #include "view.h"
 #include "view_attention.h"
 #include "view_attention_view.h"
@@ -249,6 +250,39 @@ static void test_encoder_decoder(void **state) {
     gb_model_free(m);
 }
 
+/* An encoder-only classifier: bidirectional attention (nothing masked), the
+ * whole sentence at every step, class probabilities instead of a next token. */
+static void test_encoder_only(void **state) {
+    (void)state;
+    gb_config c;
+    gb_config_defaults(&c, GB_ARCH_ENCODER);
+    c.vocab_size = 30, c.d_model = 16, c.n_layers = 2, c.n_heads = 2, c.n_kv_heads = 2, c.d_head = 8, c.d_ff = 32;
+    c.max_seq = 16, c.pos = GB_POS_LEARNED, c.n_classes = 2;
+    snprintf(c.class_labels[0], GB_MAX_LABEL, "negative");
+    snprintf(c.class_labels[1], GB_MAX_LABEL, "positive");
+    gb_model *m = NULL;
+    gb_error err = {0};
+    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
+    gb_model_init_random(m, 3, 0.3f);
+    const gb_view *v = gb_view_find("attention");
+    gb_view_args a = args_ids("2,5,9,11,4");
+    a.layer = 1, a.head = 0, a.step = 2;
+    void *self = make(v, &a, m);
+    att_view *av = self;
+    int r, cc;
+    const float *p = v->matrix(self, "pattern", &r, &cc);
+    assert_int_equal(r, 5), assert_int_equal(cc, 5); /* an encoder sees every token: no steps */
+    for (int i = 0; i < 25; i++) assert_true(p[i] > 0);
+    assert_non_null(av->rec.clean.class_probs);
+    printf("  class probabilities %.4f %.4f\n", av->rec.clean.class_probs[0], av->rec.clean.class_probs[1]);
+    assert_true(fabsf(av->rec.clean.class_probs[0] + av->rec.clean.class_probs[1] - 1) < 1e-6f);
+    const char *out = gbt_tmp("encoder_only.png");
+    gb_shared sh = {.theme = gb_theme_normal(), .model = m, .model_name = "random encoder"};
+    gbt_assert_ok(gb_render_write(v, self, &sh, 900, 560, 1, out, &err), &err);
+    v->destroy(self);
+    gb_model_free(m);
+}
+
 /* The lens after the last layer is the model's own prediction (pre-norm
  * models: the final norm and head are exactly what the lens applies). */
 static void test_lens_ends_at_prediction(void **state) {
@@ -426,6 +460,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_scrub_equals_shorter_prompt),
         cmocka_unit_test(test_interventions_change_prediction),
         cmocka_unit_test(test_encoder_decoder),
+        cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_lens_ends_at_prediction),
         cmocka_unit_test(test_check_refuses),
         cmocka_unit_test(test_tokenizer_prompt),

@@ -574,6 +574,15 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
     const gb_att_pass *cur = gb_att_rec_current(&v->rec);
     bool edited = cur != &v->rec.clean;
     int n = v->step > 0 ? v->step : v->rec.in.n;
+    if (!cur->probs && cur->class_probs && m->cfg.n_classes > 0) { /* an encoder-only classifier */
+        const char *labels[GB_MAX_CLASSES];
+        for (int i = 0; i < m->cfg.n_classes; i++) labels[i] = m->cfg.class_labels[i][0] ? m->cfg.class_labels[i] : "?";
+        gb_rect in = gb_draw_panel(cr, r, "Class", edited ? "grey: before the intervention" : "the classifier reads the first token", t);
+        gb_bars b = {.values = cur->class_probs, .ghost = edited ? v->rec.clean.class_probs : NULL, .n = m->cfg.n_classes,
+                     .labels = labels, .vmax = 1, .value_axis = "probability", .highlight = -1, .hover = -1, .decimals = 3};
+        gb_draw_bars(cr, in, &b, t);
+        return;
+    }
     if (!cur->probs) {
         gb_rect in = gb_draw_panel(cr, r, "Prediction", "", t);
         gb_view_message(cr, in, m->cfg.arch == GB_ARCH_ENCODER ? "An encoder-only model predicts a class, not a next token"
@@ -655,7 +664,8 @@ static void subtitle(const att_view *v, const gb_shared *sh, char *b, size_t cap
                        gb_att_layers(m, v->kind), m->cfg.n_heads, n, from);
     if (m->cfg.arch == GB_ARCH_ENCDEC && len > 0 && (size_t)len < cap)
         len += snprintf(b + len, cap - (size_t)len, " (target), %d source tokens", v->rec.in.n_src);
-    if (s < n && len > 0 && (size_t)len < cap)
+    bool steps = m->cfg.arch != GB_ARCH_ENCODER && v->kind != GB_ATT_ENCODER; /* an encoder reads everything at once */
+    if (steps && s < n && len > 0 && (size_t)len < cap)
         snprintf(b + len, cap - (size_t)len, "; showing step %d of %d", s, n);
 }
 
