@@ -158,6 +158,43 @@ static void test_scrub_equals_shorter_prompt(void **state) {
     gb_model_free(m);
 }
 
+/* A generation feeding the view token by token: at the newest step it
+ * follows; scrubbed back, it stays where the user put it. */
+static void test_follows_generation(void **state) {
+    (void)state;
+    gb_model *m = load("gpt2_tiny_random");
+    const gb_view *v = gb_view_find("attention");
+    gb_view_args a = args_ids("5,17,42");
+    a.layer = 0, a.head = 1;
+    void *self = make(v, &a, m);
+    att_view *av = self;
+    gb_shared sh = {.theme = gb_theme_normal(), .model = m};
+    gb_error err = {0};
+    int ids[8] = {5, 17, 42, 99, 3, 250, 7, 11}, r, c;
+    for (int n = 4; n <= 6; n++) {
+        assert_true(gb_view_attention_set_ids(self, ids, n));
+        gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
+        v->matrix(self, "pattern", &r, &c);
+        assert_int_equal(r, n); /* the newest token's row is shown */
+    }
+    gb_event back = {.type = GB_EV_KEY, .key = GB_KEY_CHAR, .ch = '['};
+    assert_true(v->event(self, &back, &sh));
+    assert_int_equal(av->step, 5);
+    for (int n = 7; n <= 8; n++) {
+        assert_true(gb_view_attention_set_ids(self, ids, n));
+        gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
+        v->matrix(self, "pattern", &r, &c);
+        assert_int_equal(r, 5); /* scrubbed back: stays at step 5 */
+    }
+    gb_event end = {.type = GB_EV_KEY, .key = GB_KEY_END};
+    assert_true(v->event(self, &end, &sh));
+    v->matrix(self, "pattern", &r, &c);
+    assert_int_equal(r, 8);
+    printf("  followed 4..6 tokens, held step 5 while 7 and 8 arrived, End shows all 8\n");
+    v->destroy(self);
+    gb_model_free(m);
+}
+
 static double max_change(const float *a, const float *b, int n) {
     double d = 0;
     for (int i = 0; i < n; i++) d = fmax(d, fabs(a[i] - b[i]));
@@ -458,6 +495,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_cell_arithmetic_llama),
         cmocka_unit_test(test_view_cell),
         cmocka_unit_test(test_scrub_equals_shorter_prompt),
+        cmocka_unit_test(test_follows_generation),
         cmocka_unit_test(test_interventions_change_prediction),
         cmocka_unit_test(test_encoder_decoder),
         cmocka_unit_test(test_encoder_only),

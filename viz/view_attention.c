@@ -562,6 +562,18 @@ static bool att_event(void *self, const gb_event *ev, const gb_shared *sh) {
     }
 }
 
+bool gb_view_attention_set_ids(void *self, const int *ids, int n) {
+    att_view *v = self;
+    if (n < 1 || n > GB_ATT_MAX_TOKENS) return false;
+    char *s = malloc((size_t)n * 12 + 1);
+    if (!s) return false;
+    size_t len = 0;
+    for (int i = 0; i < n; i++) len += (size_t)sprintf(s + len, "%s%d", i ? "," : "", ids[i]);
+    free(v->ids_arg);
+    v->ids_arg = s;
+    return true;
+}
+
 static gb_ui *att_ui(void *self) { return &((att_view *)self)->ui; }
 
 /* Matrices for tests: "pattern"/"scores" of the open head at the current step

@@ -133,6 +133,12 @@ void gb_att_label(const gb_att_tokens *t, gb_att_source src, int id, char *buf, 
 /* "one token per byte of the prompt (no tokenizer)" etc. */
 const char *gb_att_source_text(gb_att_source src);
 
+/* Feed the attention view the tokens of a generation so far (prompt +
+ * generated ids, e.g. a sampler session's path): it records them on its next
+ * update. At the newest step (End) it follows each new token; a step the
+ * user scrubbed back to stays put. self is the view's state (gb_view_attention). */
+bool gb_view_attention_set_ids(void *self, const int *ids, int n);
+
 /* Parse "1,2,3" (commas or spaces) into ids; false with a message on bad input. */
 bool gb_att_parse_ids(const char *s, int **ids, int *n, char *why, size_t cap);
 
