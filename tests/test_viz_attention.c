@@ -345,6 +345,36 @@ static void test_lens_ends_at_prediction(void **state) {
     gb_model_free(m);
 }
 
+/* '[' moves the lens to an earlier position: its last row is then the
+ * prediction the model made at that position. */
+static void test_lens_position(void **state) {
+    (void)state;
+    gb_model *m = load("gpt2_tiny_random");
+    const gb_view *lv = gb_view_find("lens"), *av = gb_view_find("attention");
+    gb_view_args a = args_ids(IDS);
+    void *lens = make(lv, &a, m);
+    gb_shared sh = {.theme = gb_theme_normal(), .model = m};
+    gb_error err = {0};
+    gb_event back = {.type = GB_EV_KEY, .key = GB_KEY_CHAR, .ch = '['};
+    for (int i = 0; i < 3; i++) assert_true(lv->event(lens, &back, &sh));
+    gbt_assert_ok(gb_view_settle(lv, lens, &sh, &err), &err);
+    int r, c, r2, c2;
+    const float *top = lv->matrix(lens, "top", &r, &c);
+    gb_view_args b = args_ids(IDS);
+    b.step = 7; /* position 6 = the 7th token */
+    void *att = make(av, &b, m);
+    const float *next = av->matrix(att, "next", &r2, &c2);
+    int best = 0;
+    for (int i = 1; i < c2; i++)
+        if (next[i] > next[best]) best = i;
+    printf("  lens at position 6: top %d (p %.4f); the model at step 7: %d (p %.4f)\n", (int)top[2 * (r - 1)],
+           top[2 * (r - 1) + 1], best, next[best]);
+    assert_int_equal((int)top[2 * (r - 1)], best);
+    assert_true(fabsf(top[2 * (r - 1) + 1] - next[best]) < 1e-5f);
+    lv->destroy(lens), av->destroy(att);
+    gb_model_free(m);
+}
+
 /* Out-of-range layers, heads and cells are refused with a message naming them. */
 static void test_check_refuses(void **state) {
     (void)state;
@@ -500,6 +530,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_encoder_decoder),
         cmocka_unit_test(test_encoder_only),
         cmocka_unit_test(test_lens_ends_at_prediction),
+        cmocka_unit_test(test_lens_position),
         cmocka_unit_test(test_check_refuses),
         cmocka_unit_test(test_tokenizer_prompt),
         cmocka_unit_test(test_render_formats),
