@@ -371,6 +371,17 @@ static void test_lens_position(void **state) {
            top[2 * (r - 1) + 1], best, next[best]);
     assert_int_equal((int)top[2 * (r - 1)], best);
     assert_true(fabsf(top[2 * (r - 1) + 1] - next[best]) < 1e-5f);
+    float before[32];
+    const float *tab = lv->matrix(lens, "lens", &r, &c);
+    memcpy(before, tab, (size_t)r * c * sizeof *tab);
+    gb_event p = {.type = GB_EV_KEY, .key = GB_KEY_CHAR, .ch = 'p'}; /* remove the positions */
+    assert_true(lv->event(lens, &p, &sh));
+    gbt_assert_ok(gb_view_settle(lv, lens, &sh, &err), &err);
+    tab = lv->matrix(lens, "lens", &r, &c);
+    double d = 0;
+    for (int i = 0; i < r * c; i++) d = fmax(d, fabs(tab[i] - before[i]));
+    printf("  without positions the lens changes by up to %.4f\n", d);
+    assert_true(d > 1e-3);
     lv->destroy(lens), av->destroy(att);
     gb_model_free(m);
 }

@@ -26,6 +26,7 @@ typedef struct lens_view {
     gb_att_head off[GB_ATT_MAX_IV];
     int n_off;
     bool no_pos;
+    bool c_no_pos;               /* no_pos of the computed table */
     /* computed */
     int *ids, n;
     bool bytes;
@@ -148,7 +149,8 @@ static gb_job *lens_update(void *self, const gb_shared *sh) {
         return NULL;
     }
     bool same = v->c_model == m && (v->have || v->error[0]) && v->n == in.n && v->pos == pos &&
-                (in.n == 0 || memcmp(v->ids, in.ids, (size_t)in.n * sizeof *in.ids) == 0) && v->bytes == bytes;
+                (in.n == 0 || memcmp(v->ids, in.ids, (size_t)in.n * sizeof *in.ids) == 0) && v->bytes == bytes &&
+                v->c_no_pos == v->no_pos;
     if (same) {
         gb_att_input_free(&in);
         return NULL;
@@ -158,6 +160,7 @@ static gb_job *lens_update(void *self, const gb_shared *sh) {
     j->base = (gb_job){lens_run, lens_finish, lens_free, "reading the prediction layer by layer"};
     j->model = m, j->in = in, j->pos = pos;
     v->bytes = bytes;
+    v->c_no_pos = v->no_pos;
     v->job_out = true;
     return &j->base;
 }
@@ -282,7 +285,7 @@ static void lens_draw(cairo_t *cr, double w, double h, const void *self, const g
     snprintf(sub, sizeof sub, "%s: the next token after \"%s\" (position %d of 0..%d), read off the residual stream "
              "with the final norm and output head%s",
              sh->model_name ? sh->model_name : "model", v->tok_lab, v->pos, v->n - 1,
-             v->n_off || v->no_pos ? " (with the interventions)" : "");
+             v->n_off || v->c_no_pos ? " (with the interventions)" : "");
     gb_view_header(cr, w, h, "Logit lens: the answer forming layer by layer", sub, t);
     lens_geom g;
     geometry(w, h, sh, &g);
@@ -336,6 +339,7 @@ static bool lens_event(void *self, const gb_event *ev, const gb_shared *sh) {
         int cur = v->position >= 0 ? v->position : v->n - 1;
         if (ev->ch == '[') return set_pos(v, cur - 1);
         if (ev->ch == ']') return set_pos(v, cur + 1);
+        if (ev->ch == 'p') return v->no_pos = !v->no_pos, true;
     }
     if (ev->type == GB_EV_KEY && ev->key == GB_KEY_END) return set_pos(v, v->n - 1);
     if (ev->type == GB_EV_KEY && ev->key == GB_KEY_HOME) return set_pos(v, 0);
@@ -370,7 +374,8 @@ static gb_status lens_check(const void *self, const gb_shared *sh, gb_error *err
     return GB_OK;
 }
 
-static const char *const LENS_KEYS[] = {"[  ]", "previous / next position", "Home  End", "the first / the last position", NULL};
+static const char *const LENS_KEYS[] = {"[  ]", "previous / next position", "Home  End", "the first / the last position",
+                                        "p", "remove / restore the positional encodings", NULL};
 
 const gb_view gb_view_lens = {
     .name = "lens",
