@@ -136,7 +136,7 @@ static void test_scrub_equals_shorter_prompt(void **state) {
     gb_model *m = load("gpt2_tiny_random");
     const gb_view *v = gb_view_find("attention");
     gb_view_args a = args_ids(IDS);
-    a.layer = 1, a.head = 3, a.step = 4;
+    a.layer = 1, a.head = 3, a.upto = 4;
     void *full = make(v, &a, m);
     gb_view_args b = args_ids("5,17,42,99");
     b.layer = 1, b.head = 3;
@@ -303,7 +303,7 @@ static void test_encoder_only(void **state) {
     gb_model_init_random(m, 3, 0.3f);
     const gb_view *v = gb_view_find("attention");
     gb_view_args a = args_ids("2,5,9,11,4");
-    a.layer = 1, a.head = 0, a.step = 2;
+    a.layer = 1, a.head = 0, a.upto = 2;
     void *self = make(v, &a, m);
     att_view *av = self;
     int r, cc;
@@ -361,7 +361,7 @@ static void test_lens_position(void **state) {
     int r, c, r2, c2;
     const float *top = lv->matrix(lens, "top", &r, &c);
     gb_view_args b = args_ids(IDS);
-    b.step = 7; /* position 6 = the 7th token */
+    b.upto = 7; /* position 6 = the 7th token */
     void *att = make(av, &b, m);
     const float *next = av->matrix(att, "next", &r2, &c2);
     int best = 0;
@@ -524,7 +524,7 @@ static void test_render_bad_input(void **state) {
     render_bad((const char *[]){"attention", "--ids", "1,2,99999", NULL}, "outside the vocabulary");
     render_bad((const char *[]){"attention", "--ids", IDS, "--attn", "sideways", NULL}, "--attn");
     render_bad((const char *[]){"attention", "--ids", IDS, "--off", "3.0", NULL}, "--off");
-    render_bad((const char *[]){"attention", "--ids", IDS, "--step", "11", NULL}, "--step");
+    render_bad((const char *[]){"attention", "--ids", IDS, "--upto", "11", NULL}, "--upto");
     render_bad((const char *[]){"lens", "--ids", IDS, "--position", "10", NULL}, "--position");
     render_bad((const char *[]){"attention", "--ids", IDS, "--query", "-1", NULL}, "--query");
 }

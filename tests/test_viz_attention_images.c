@@ -75,7 +75,7 @@ static void test_head(void **state) {
 static void test_scores(void **state) {
     (void)state;
     gb_view_args a = base();
-    a.layer = 0, a.head = 0, a.scores = true, a.step = 7;
+    a.layer = 0, a.head = 0, a.scores = true, a.upto = 7;
     render("attention", &a, g_gpt2, "gpt2_tiny_random", false, "attention_scores_step", 960, 600);
 }
 

@@ -289,7 +289,7 @@ static void *att_create(const gb_view_args *a, gb_error *err) {
     v->layer = a->layer > 0 ? a->layer : 0;
     v->head = a->head > 0 ? a->head : 0;
     v->q = a->query, v->k = a->key;
-    v->step = a->step > 0 ? a->step : 0;
+    v->step = a->upto > 0 ? a->upto : 0;
     v->scores = a->scores, v->average = a->average, v->lines = a->lines, v->no_pos = a->no_pos;
     if (v->average || v->lines || v->scores) v->open = true;
     v->hover_l = v->hover_h = v->hover_r = v->hover_c = v->hover_line = -1;
@@ -641,7 +641,7 @@ static gb_status att_check(const void *self, const gb_shared *sh, gb_error *err)
     int rows, cols;
     att_shown_dims(v, &rows, &cols);
     if (v->step > v->rec.in.n)
-        return gb_fail(err, GB_ERR_INPUT, "attention --step: %d is beyond the %d tokens", v->step, v->rec.in.n);
+        return gb_fail(err, GB_ERR_INPUT, "attention --upto: %d is beyond the %d tokens", v->step, v->rec.in.n);
     if (v->q >= rows || v->k >= cols)
         return gb_fail(err, GB_ERR_INPUT, "attention --query/--key: cell (%d, %d) is outside the %d x %d matrix",
                        v->q, v->k, rows, cols);
@@ -669,7 +669,7 @@ const gb_view gb_view_attention = {
     .name = "attention",
     .title = "Attention",
     .summary = "every head as a thumbnail; one head as a heatmap or lines, its arithmetic, interventions "
-               "(--ids, --layer, --head, --scores, --average, --lines, --query, --key, --step, --attn, --off, --no-pos)",
+               "(--ids, --layer, --head, --scores, --average, --lines, --query, --key, --upto, --attn, --off, --no-pos)",
     .create = att_create,
     .destroy = att_destroy,
     .update = att_update,
