@@ -528,8 +528,8 @@ static void draw_arith(cairo_t *cr, gb_rect r, const att_view *v, const gb_share
     snprintf(title, sizeof title, "One cell: \"%s\" (%d) \xE2\x86\x92 \"%s\" (%d)", rl ? rl[q] : "", q, cl ? cl[k] : "", k);
     bool ok = gb_att_cell_math(cur, v->rec.model, v->kind, v->layer, v->head, q, k, c);
     bool rope = v->rec.model->cfg.pos == GB_POS_ROPE && v->kind != GB_ATT_CROSS;
-    snprintf(sub, sizeof sub, "L%dH%d's query and key vectors (d\xE2\x82\x95 = %d)%s; click a cell to choose another",
-             v->layer, v->head, c->dh, rope ? ", after the RoPE rotation" : "");
+    snprintf(sub, sizeof sub, "L%dH%d's query and key (d\xE2\x82\x95 = %d)%s; click a cell for another",
+             v->layer, v->head, c->dh, rope ? ", rotated (RoPE)" : "");
     gb_rect in = gb_draw_panel(cr, r, title, sub, t);
     if (!ok) {
         gb_view_message(cr, in, "Queries and keys were not recorded", t);
@@ -713,7 +713,7 @@ void att_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared
     if (v->open) {
         char ht[160], hs[200];
         snprintf(ht, sizeof ht, "%s", v->lines ? "Who attends to whom" : v->scores ? "Scores q\xC2\xB7k/\xE2\x88\x9A" "d\xE2\x82\x95" : "Attention pattern");
-        snprintf(hs, sizeof hs, "%s", v->lines ? "each line joins a query (left) to a key (right); thicker and darker = more attention"
+        snprintf(hs, sizeof hs, "%s", v->lines ? "queries (left) to keys (right): thicker = more attention"
                                     : v->scores ? "before the softmax; masked entries are \xE2\x88\x92\xE2\x88\x9E"
                                                 : "each row sums to 1: how a token shares out its attention");
         gb_draw_panel(cr, g.head, ht, hs, t);
