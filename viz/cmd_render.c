@@ -31,6 +31,11 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
         {"--dim", NULL, GB_OPT_INT, &a->view.dim, 2, 1024, "D   positions: width d (even)", false},
         {"--length", NULL, GB_OPT_INT, &a->view.length, 2, 1024, "N   positions: how many", false},
         {"--pair", NULL, GB_OPT_INT, &a->view.pair, 0, 511, "K   positions: first pair drawn as waves", false},
+        {"--tokenizer", NULL, GB_OPT_STR, &a->view.tokenizer, 0, -1, "T   tokenizer file or folder", false},
+        {"--ids", NULL, GB_OPT_STR, &a->view.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
+        {"--step", NULL, GB_OPT_INT, &a->view.step, 0, 1000000, "N   tokenization: merges replayed", false},
+        {"--token", NULL, GB_OPT_INT, &a->view.token, 0, 1000000, "I   embeddings, positions: prompt token", false},
+        {"--pick", NULL, GB_OPT_STR, &a->view.pick, 0, -1, "ID[,ID]   embeddings: vocabulary ids picked", false},
         {"--tokenizer", NULL, GB_OPT_STR, &a->view.tokenizer, 0, -1, "PATH   attention, lens: tokenizer (default: the model's)", false},
         {"--ids", NULL, GB_OPT_STR, &a->view.ids, 0, -1, "1,2,3   attention, lens: token ids (instead of the prompt)", false},
         {"--source-ids", NULL, GB_OPT_STR, &a->view.source_ids, 0, -1, "1,2,3   attention: source tokens (encoder-decoder)", false},
@@ -60,6 +65,8 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
     if (!a->out) return gb_fail(err, GB_ERR_INPUT, "render: --out FILE.png|.svg|.pdf is required");
     if (a->view.dim % 2)
         return gb_fail(err, GB_ERR_INPUT, "render --dim: %d is odd; sin/cos pairs need an even width", a->view.dim);
+    if (a->view.prompt && !gb_utf8_valid(a->view.prompt, strlen(a->view.prompt)))
+        return gb_fail(err, GB_ERR_INPUT, "render --prompt: not valid UTF-8 text");
     if (2 * a->view.pair >= a->view.dim)
         return gb_fail(err, GB_ERR_INPUT, "render --pair: %d is beyond the %d pairs of d = %d",
                        a->view.pair, a->view.dim / 2, a->view.dim);
