@@ -26,8 +26,6 @@ int gb_cmd_view(int argc, char **argv) {
         {"--length", NULL, GB_OPT_INT, &args.length, 2, 1024, "N   positions: how many", false},
         {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "T   tokenizer file or folder", false},
         {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
-        {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "PATH   attention, lens: tokenizer (default: the model's)", false},
-        {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   attention, lens: token ids instead of the prompt", false},
         {"--screenshot", NULL, GB_OPT_STR, &shot, 0, -1, "FILE.png   draw one frame, save it, quit", false},
     };
     const char *pos[1];

@@ -46,8 +46,8 @@ typedef struct gb_view_args {
     int token;           /* embeddings, positions: the chosen prompt token (--token; -1 = last) */
     const char *pick;    /* embeddings: "ID[,ID]" vocabulary ids picked (--pick), or NULL */
     /* attention and lens (docs/views-attention.md) */
-    const char *ids, *source_ids, *attn, *off, *tokenizer;
-    int layer, head, query, key, step, position;
+    const char *source_ids, *attn, *off; /* (ids, tokenizer, step: shared, above; step = tokens shown) */
+    int layer, head, query, key, position;
     bool scores, average, lines, no_pos;
 } gb_view_args;
 
