@@ -24,6 +24,8 @@ int gb_cmd_view(int argc, char **argv) {
         {"--presenter", NULL, GB_OPT_FLAG, &presenter, 0, -1, "start in presenter mode", false},
         {"--dim", NULL, GB_OPT_INT, &args.dim, 2, 1024, "D   positions: width d (even)", false},
         {"--length", NULL, GB_OPT_INT, &args.length, 2, 1024, "N   positions: how many", false},
+        {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "T   tokenizer file or folder", false},
+        {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
         {"--screenshot", NULL, GB_OPT_STR, &shot, 0, -1, "FILE.png   draw one frame, save it, quit", false},
     };
     const char *pos[1];
