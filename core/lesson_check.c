@@ -63,7 +63,7 @@ static char *dupstr(const char *s) {
 }
 
 /* A bundled tokenizer name: models/NAME.tokenizer.json or the folder models/NAME. */
-static char *tokenizer_path(const char *spec) {
+char *gb_lesson_tokenizer_path(const char *spec) {
     if (strchr(spec, '/') || strchr(spec, '.')) return dupstr(spec);
     char rel[300];
     snprintf(rel, sizeof rel, "models/%s.tokenizer.json", spec);
@@ -82,7 +82,7 @@ static const cached *get_tokenizer(gb_lesson_checker *c, const char *spec) {
     cached *e = &c->toks[c->n_toks++];
     memset(e, 0, sizeof *e);
     e->spec = dupstr(spec);
-    char *path = tokenizer_path(spec);
+    char *path = gb_lesson_tokenizer_path(spec);
     if (gb_tokenizer_load(path, &e->tok, &e->err)) e->tok = NULL;
     free(path);
     return e;

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "glassbox/lesson.h"
 #include "glassbox/platform.h"
+#include "lesson_player.h"
 #include "render.h"
 #include "text.h"
 #include "view.h"
@@ -132,7 +133,8 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     gb_error err = {0};
     gb_view_args a;
     gb_view_args_defaults(&a);
-    a.model = s->state.model, a.prompt = s->state.prompt;
+    char *tok = NULL;
+    gb_lesson_view_args(&s->state, &a, &tok);
     gb_view_model vm;
     if (gb_view_model_open(&vm, a.model, &err)) memset(&vm, 0, sizeof vm);
     gb_shared sh = {.theme = gb_theme_get(false), .interactive = false, .prompt = a.prompt};
@@ -154,11 +156,13 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     }
     if (self) v->destroy(self);
     gb_view_model_close(&vm);
+    free(tok);
 }
 
 static void state_line(const gb_lesson_step *s, char *buf, size_t cap) {
     const gb_lesson_state *st = &s->state;
-    snprintf(buf, cap, "%s%s%s%s%s%s", st->model ? "model: " : "", st->model ? st->model : "",
+    snprintf(buf, cap, "%s%s%s%s%s%s%s%s", st->model ? "model: " : "", st->model ? st->model : "",
+             st->tokenizer ? "    tokenizer: " : "", st->tokenizer ? st->tokenizer : "",
              st->prompt ? "    prompt: " : "", st->prompt ? st->prompt : "", st->view ? "    view: " : "",
              st->view ? st->view : "");
 }

@@ -119,6 +119,10 @@ gb_status gb_lesson_parse(const char *path, const char *text, size_t len, gb_les
 gb_status gb_lesson_load(const char *path, gb_lesson **out, gb_error *err);
 void gb_lesson_free(gb_lesson *l);
 
+/* Where a tokenizer spec points: a bundled name (models/NAME.tokenizer.json
+ * or the folder models/NAME), else the spec itself. malloc'd. */
+char *gb_lesson_tokenizer_path(const char *spec);
+
 /* Checking claims against models. A checker caches every model, tokenizer and
  * the bigram model it loads, so one run over many lessons loads each once. */
 typedef struct gb_lesson_checker gb_lesson_checker;
