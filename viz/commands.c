@@ -5,7 +5,7 @@
 
 static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: in the order --help lists them. */
-    {"view", gb_cmd_view, "open the viewer window", "glassbox view [--model M] [--prompt TEXT] [--presenter] [--size WxH]"},
+    {"view", gb_cmd_view, "open the viewer window", "glassbox view [--model M] [--prompt TEXT] [--lesson FILE] [--presenter] [--size WxH]"},
     {"render", gb_cmd_render, "render a view to PNG, SVG or PDF", "glassbox render VIEW [--model M] [--prompt TEXT] [--size WxH] [--scale S] [--presenter] [view options] --out FILE.png|.svg|.pdf\n\nViews: tokenization (--tokenizer T, --step N), embeddings (--tokenizer T, --ids 1,2,3, --token I, --pick ID[,ID]), positions (--dim D, --length N, --pair K, --token I); see docs/views.md"},
     {"tokenize", gb_cmd_tokenize, "show how text becomes token ids, step by step",
      "usage: glassbox tokenize --tokenizer T [--steps] [--format ids|json] (TEXT | -)\n\n"
