@@ -52,42 +52,9 @@ static void missing_views(const gb_lesson *l, check_out *o) {
 
 /* ---- handout ---- */
 
-/* Narrative Markdown -> pango markup: **bold**, *italic*, `code`; headings and lists as text. */
-static char *markup(const char *md) {
-    size_t n = strlen(md), cap = n * 6 + 64, k = 0;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    int bold = 0, ital = 0, code = 0;
-#define PUT(s) (memcpy(out + k, s, strlen(s)), k += strlen(s))
-    for (size_t i = 0; i < n; i++) {
-        char ch = md[i];
-        if (k + 16 >= cap) break;
-        if (ch == '`') PUT(code ? "</tt>" : "<tt>"), code = !code;
-        else if (!code && ch == '*' && md[i + 1] == '*') PUT(bold ? "</b>" : "<b>"), bold = !bold, i++;
-        else if (!code && ch == '*' && (ital || (md[i + 1] && md[i + 1] != ' '))) PUT(ital ? "</i>" : "<i>"), ital = !ital;
-        else if (ch == '&') PUT("&amp;");
-        else if (ch == '<') PUT("&lt;");
-        else if (ch == '>') PUT("&gt;");
-        else if (ch == '\n' && md[i + 1] == '\n') {
-            PUT("\n\n");
-            while (md[i + 1] == '\n') i++;
-        } else if (ch == '\n') {
-            /* keep list items and quoted lines on their own lines; join wrapped prose */
-            char nx = md[i + 1];
-            PUT((nx == '-' || nx == '>' || (nx >= '0' && nx <= '9')) ? "\n" : " ");
-        } else out[k++] = ch;
-    }
-    if (code) PUT("</tt>");
-    if (ital) PUT("</i>");
-    if (bold) PUT("</b>");
-#undef PUT
-    out[k] = '\0';
-    return out;
-}
-
 /* A wrapped markup paragraph in (x, y, w, h): shrinks the type until it fits. */
 static void text_box(cairo_t *cr, const char *md, double x, double y, double w, double h, double size) {
-    char *mk = markup(md ? md : "");
+    char *mk = gb_lesson_markup(md ? md : "");
     if (!mk) return;
     for (; size >= 7; size -= 0.5) {
         gb_font f = {.size = size};

@@ -65,6 +65,7 @@ void gb_player_attach(gb_player *p, gb_app *app) {
 int gb_player_step(const gb_player *p) { return p->step; }
 int gb_player_n_steps(const gb_player *p) { return p->lesson->n_steps; }
 const char *gb_player_missing_view(const gb_player *p) { return p->missing_view; }
+gb_rect gb_player_button(const gb_player *p, bool next) { return next ? p->next.r : p->prev.r; }
 
 void gb_player_go(gb_player *p, int step) {
     int n = p->lesson->n_steps;
@@ -185,6 +186,6 @@ void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
         y += gb_text_draw_wrapped(cr, &fb, msg, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
         gb_set_rgb(cr, t->fg);
     }
-    gb_text_draw_wrapped(cr, &fb, s->text ? s->text : "", in.x + t->pad, y, in.w - 2 * t->pad);
+    gb_lesson_draw_text(cr, s->text, in.x + t->pad, y, in.w - 2 * t->pad, fb.size);
     cairo_restore(cr);
 }

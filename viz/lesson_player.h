@@ -24,6 +24,12 @@
  * into (free it after the view is destroyed); may stay NULL. */
 void gb_lesson_view_args(const gb_lesson_state *st, gb_view_args *a, char **tok_path);
 
+/* A step's narrative (Markdown: **bold**, *italic*, `code`, paragraphs, list
+ * lines) as pango markup, malloc'd; and drawn wrapped at (x, y) in width w,
+ * returning the height used. */
+char *gb_lesson_markup(const char *md);
+double gb_lesson_draw_text(cairo_t *cr, const char *md, double x, double y, double w, double size);
+
 typedef struct gb_player gb_player;
 
 /* Load and parse the lesson (errors with file and line). */
@@ -37,6 +43,8 @@ int gb_player_step(const gb_player *p);      /* the step shown (0-based) */
 int gb_player_n_steps(const gb_player *p);
 /* Ask for a step (clamped); applied by the next tick. */
 void gb_player_go(gb_player *p, int step);
+/* Where the Previous (next = false) or Next button is, in window coordinates. */
+gb_rect gb_player_button(const gb_player *p, bool next);
 /* The view named by the current step is missing from this build (or NULL). */
 const char *gb_player_missing_view(const gb_player *p);
 
