@@ -107,7 +107,10 @@ static gb_status split(pctx *c, const char *s, dtok *t) {
     while (*s) {
         while (*s == ' ' || *s == '\t') s++;
         if (!*s) break;
-        if (t->n == MAX_TOKENS) return PFAIL(c, "too many words in one directive (at most %d)", MAX_TOKENS);
+        if (t->n == MAX_TOKENS) {
+            dtok_free(t);
+            return PFAIL(c, "too many words in one directive (at most %d)", MAX_TOKENS);
+        }
         sbuf b = {0};
         while (*s && *s != ' ' && *s != '\t') {
             if (*s == '"') {
@@ -118,6 +121,7 @@ static gb_status split(pctx *c, const char *s, dtok *t) {
                 }
                 if (*s != '"') {
                     free(b.p);
+                    dtok_free(t);
                     return PFAIL(c, "a quote is not closed");
                 }
                 s++;
@@ -126,7 +130,10 @@ static gb_status split(pctx *c, const char *s, dtok *t) {
                 sbuf_add(&b, s++, 1);
             }
         }
-        if (!b.p) return PFAIL(c, "out of memory");
+        if (!b.p) {
+            dtok_free(t);
+            return PFAIL(c, "out of memory");
+        }
         t->s[t->n++] = b.p;
     }
     return GB_OK;
