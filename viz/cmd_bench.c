@@ -128,6 +128,7 @@ static const bench_area AREAS[] = {
     {"viz", gb_bench_viz},
     {"views", gb_bench_views},
     {"train", gb_bench_train},
+    {"attention", gb_bench_viewer_attention},
     {NULL, NULL},
 };
 

@@ -37,6 +37,19 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
         {"--step", NULL, GB_OPT_INT, &a->view.step, 0, 1000000, "N   tokenization: merges replayed", false},
         {"--token", NULL, GB_OPT_INT, &a->view.token, 0, 1000000, "I   embeddings, positions: prompt token", false},
         {"--pick", NULL, GB_OPT_STR, &a->view.pick, 0, -1, "ID[,ID]   embeddings: vocabulary ids picked", false},
+        {"--source-ids", NULL, GB_OPT_STR, &a->view.source_ids, 0, -1, "1,2,3   attention: source tokens (encoder-decoder)", false},
+        {"--attn", NULL, GB_OPT_STR, &a->view.attn, 0, -1, "self|encoder|cross   attention: which attention", false},
+        {"--layer", NULL, GB_OPT_INT, &a->view.layer, 0, 63, "L   attention: open this layer's head (with --head)", false},
+        {"--head", NULL, GB_OPT_INT, &a->view.head, 0, 1023, "H   attention: the head to open", false},
+        {"--query", NULL, GB_OPT_INT, &a->view.query, 0, 1023, "Q   attention: the query row whose arithmetic is shown", false},
+        {"--key", NULL, GB_OPT_INT, &a->view.key, 0, 1023, "K   attention: the key column whose arithmetic is shown", false},
+        {"--upto", NULL, GB_OPT_INT, &a->view.upto, 1, 1024, "S   attention: the model after the first S tokens (scrub)", false},
+        {"--position", NULL, GB_OPT_INT, &a->view.position, 0, 1023, "P   lens: the position read (default: the last)", false},
+        {"--scores", NULL, GB_OPT_FLAG, &a->view.scores, 0, -1, "attention: scores before the softmax", false},
+        {"--average", NULL, GB_OPT_FLAG, &a->view.average, 0, -1, "attention: average over the layer's heads", false},
+        {"--lines", NULL, GB_OPT_FLAG, &a->view.lines, 0, -1, "attention: tokens in two columns joined by lines", false},
+        {"--off", NULL, GB_OPT_STR, &a->view.off, 0, -1, "L.H,...   attention, lens: switch these heads off", false},
+        {"--no-pos", NULL, GB_OPT_FLAG, &a->view.no_pos, 0, -1, "attention, lens: remove the positional encodings", false},
     };
     const char *pos[1];
     int n_pos;
@@ -76,7 +89,9 @@ static gb_status run(render_args *a, const char *name, gb_error *err) {
         gb_view_model_close(&vm);
         return err->status ? err->status : GB_ERR_INTERNAL;
     }
-    st = gb_render_write(v, self, &sh, w, h, a->scale, a->out, err);
+    st = gb_view_settle(v, self, &sh, err);
+    if (!st && v->check) st = v->check(self, &sh, err);
+    if (!st) st = gb_render_write(v, self, &sh, w, h, a->scale, a->out, err);
     v->destroy(self);
     gb_view_model_close(&vm);
     return st;
