@@ -333,7 +333,8 @@ static void draw_compare_panel(cairo_t *cr, gb_rect r, const tok_view *v, const 
             gb_rect one;
             gb_chips_layout(cs.c, 1, chips, t, &one);
             chips.h = one.h; /* one row of chips: the rest is not drawn */
-            gb_draw_chips(cr, chips, cs.c, cs.n, t);
+            int fit = (int)(chips.w / (t->font * 1.4)) + 1; /* more than one row can hold: not even measured */
+            gb_draw_chips(cr, chips, cs.c, cs.n < fit ? cs.n : fit, t);
             chipset_free(&cs);
         } else {
             gb_set_rgb(cr, t->fg_dim);
