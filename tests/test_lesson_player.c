@@ -153,6 +153,45 @@ static void test_missing_view_placeholder(void **state) {
     assert_int_equal(gb_player_step(P), 2);
 }
 
+/* A folder opens the picker; choosing a lesson plays it; "Lessons" comes back. */
+static void test_picker(void **state) {
+    (void)state;
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/lessons", GB_SOURCE_DIR);
+    gb_error err = {0};
+    gb_player *p = NULL;
+    gbt_assert_ok(gb_player_open(&p, dir, &err), &err);
+    assert_true(gb_player_n_lessons(p) >= 8);
+    assert_int_equal(gb_player_n_steps(p), 0);
+    assert_null(gb_player_title(p));
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    gb_shared base = {.theme = gb_theme_normal()};
+    gb_window *w = NULL;
+    gbt_assert_ok(gb_window_open(&w, &a, &base, &(gb_window_opts){1280, 800, "positions"}, &err), &err);
+    gb_player_attach(p, gb_window_app(w));
+    for (int i = 0; i < 4; i++) gb_window_step(w, 0);
+    gb_player_pick(p, 4); /* 05-attention.md */
+    for (int i = 0; i < 4; i++) gb_window_step(w, 0);
+    assert_true(gb_window_idle(w, 60));
+    assert_non_null(gb_player_title(p));
+    assert_non_null(strstr(gb_player_title(p), "attention"));
+    assert_true(gb_player_n_steps(p) >= 5);
+    gb_app *app = gb_window_app(w);
+    assert_string_equal(app->views[app->current]->name, "attention");
+    gbt_assert_ok(gb_window_screenshot(w, gbt_tmp("picker.png"), &err), &err);
+    gb_window_close(w);
+    gb_player_free(p);
+    /* an empty folder, or a lesson that does not parse: one clear message */
+    const char *empty = gbt_tmp("empty-lessons");
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", empty);
+    assert_int_equal(system(cmd), 0);
+    gb_error e2 = {0};
+    assert_int_equal(gb_player_open(&p, empty, &e2), GB_ERR_INPUT);
+    assert_non_null(strstr(e2.msg, "no lessons"));
+}
+
 static void test_view_args(void **state) {
     (void)state;
     gb_lesson_state st = {.model = "classroom", .prompt = "the kings", .view = "attention", .layer = 2, .head = -1};
@@ -188,6 +227,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_keys_move_between_steps),
         cmocka_unit_test(test_buttons_and_exploring),
         cmocka_unit_test(test_missing_view_placeholder),
+        cmocka_unit_test(test_picker),
         cmocka_unit_test(test_view_args),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -32,7 +32,9 @@ double gb_lesson_draw_text(cairo_t *cr, const char *md, double x, double y, doub
 
 typedef struct gb_player gb_player;
 
-/* Load and parse the lesson (errors with file and line). */
+/* Load and parse the lesson (errors with file and line). A folder (e.g.
+ * lessons/) opens the picker: a list of its NN-name.md lessons by title, and a
+ * "Lessons" button to come back to it. */
 gb_status gb_player_open(gb_player **out, const char *path, gb_error *err);
 /* Join an app: add the buttons to its chrome and go to step 0. */
 void gb_player_attach(gb_player *p, gb_app *app);
@@ -40,7 +42,11 @@ void gb_player_attach(gb_player *p, gb_app *app);
 void gb_player_free(gb_player *p);
 
 int gb_player_step(const gb_player *p);      /* the step shown (0-based) */
-int gb_player_n_steps(const gb_player *p);
+int gb_player_n_steps(const gb_player *p);   /* 0 while the picker shows */
+int gb_player_n_lessons(const gb_player *p); /* in the picker; 0 for a single lesson */
+const char *gb_player_title(const gb_player *p); /* the open lesson's title or NULL */
+/* Open the i-th lesson of the picker (as a click on it does); next tick. */
+void gb_player_pick(gb_player *p, int i);
 /* Ask for a step (clamped); applied by the next tick. */
 void gb_player_go(gb_player *p, int step);
 /* Where the Previous (next = false) or Next button is, in window coordinates. */
