@@ -689,3 +689,18 @@ int gb_lesson_check(gb_lesson_checker *c, const gb_lesson *l, gb_lesson_report_f
     }
     return bad;
 }
+
+void gb_lesson_select_positions(gb_lesson_checker *c, const gb_lesson_state *st, int *query, int *key) {
+    *query = *key = -1;
+    if (!st->model || !st->prompt || st->n_select < 1) return;
+    const cached *e = get_model(c, st->model);
+    if (!e || !e->model || e->model->cfg.arch != GB_ARCH_DECODER) return;
+    int *ids = NULL, n = 0;
+    gb_error err = {0};
+    if (gb_tokenizer_encode(e->tok, st->prompt, strlen(st->prompt), true, &ids, &n, NULL, &err)) return;
+    int q_id = gb_tokenizer_lookup(e->tok, st->select[0]);
+    int k_id = st->n_select > 1 ? gb_tokenizer_lookup(e->tok, st->select[1]) : -1;
+    if (q_id >= 0) *query = find_pos(ids, n, q_id, n - 1);
+    if (*query >= 0 && k_id >= 0) *key = find_pos(ids, n, k_id, *query);
+    free(ids);
+}

@@ -91,6 +91,8 @@ static void placeholder(cairo_t *cr, const char *view, double x, double y, doubl
 }
 
 /* The step's view, laid out at VIEW_W x VIEW_H and scaled into the box. */
+static gb_lesson_checker *WORDS; /* finds @select words in prompts, models cached */
+
 static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, double w, double h) {
     const gb_view *v = s->state.view ? gb_view_find(s->state.view) : NULL;
     if (!v) {
@@ -102,6 +104,8 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     gb_view_args_defaults(&a);
     char *tok = NULL;
     gb_lesson_view_args(&s->state, &a, &tok);
+    if (!WORDS) WORDS = gb_lesson_checker_new();
+    if (WORDS && strcmp(s->state.view, "attention") == 0) gb_lesson_select_positions(WORDS, &s->state, &a.query, &a.key);
     gb_view_model vm;
     if (gb_view_model_open(&vm, a.model, &err)) memset(&vm, 0, sizeof vm);
     gb_shared sh = {.theme = gb_theme_get(false), .interactive = false, .prompt = a.prompt};
@@ -143,9 +147,9 @@ static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
     state_line(s, info, sizeof info);
     cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
     gb_text_draw(cr, &(gb_font){.size = 9}, info, 30, 56, GB_LEFT, GB_TOP, PAGE_W - 60);
-    draw_view(cr, s, 30, 76, 480, 300);
+    draw_view(cr, s, 30, 76, 528, 330);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_box(cr, s->text, 530, 76, PAGE_W - 560, PAGE_H - 110, 11);
+    text_box(cr, s->text, 578, 76, PAGE_W - 608, PAGE_H - 110, 10.5);
     char foot[400];
     snprintf(foot, sizeof foot, "%s  -  step %d of %d", l->title, i + 1, l->n_steps);
     cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
@@ -189,6 +193,8 @@ static gb_status handout(const gb_lesson *l, const char *out, gb_error *err) {
     cairo_surface_finish(s);
     if (cs == CAIRO_STATUS_SUCCESS) cs = cairo_surface_status(s);
     cairo_surface_destroy(s);
+    gb_lesson_checker_free(WORDS);
+    WORDS = NULL;
     if (cs != CAIRO_STATUS_SUCCESS) {
         gb_afile_abort(&af);
         return gb_fail(err, GB_ERR_INTERNAL, "%s: %s", out, cairo_status_to_string(cs));

@@ -31,6 +31,7 @@ struct gb_player {
     gb_widget prev, next;
     gb_rect panel;
     gb_app *app;
+    gb_lesson_checker *words; /* finds @select words in the prompt (models cached) */
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -103,6 +104,7 @@ void gb_player_free(gb_player *p) {
     gb_widget_free(&p->back);
     for (int i = 0; i < p->n_files; i++) free(p->files[i]), free(p->titles[i]);
     gb_lesson_free(p->lesson);
+    gb_lesson_checker_free(p->words);
     free(p->tok_path);
     free(p);
 }
@@ -173,6 +175,8 @@ static void apply_view(gb_player *p, gb_app *app, const gb_lesson_state *st) {
     gb_view_args a;
     char *tok = NULL;
     gb_lesson_view_args(st, &a, &tok);
+    if (!p->words) p->words = gb_lesson_checker_new();
+    if (p->words && strcmp(st->view, "attention") == 0) gb_lesson_select_positions(p->words, st, &a.query, &a.key);
     gb_error err = {0};
     void *self = app->views[vi]->create(&a, &err);
     if (!self) {

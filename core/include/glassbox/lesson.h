@@ -133,6 +133,12 @@ typedef enum gb_lesson_severity { GB_LESSON_ERROR = 0, GB_LESSON_WARNING = 1 } g
 /* Called once per problem with "path:line: message". */
 typedef void (*gb_lesson_report_fn)(void *user, gb_lesson_severity sev, const char *msg);
 
+/* For the attention view: the token positions of the step's first two @select
+ * words in its prompt as a decoder model reads it (query: the last occurrence
+ * of the first word; key: the last occurrence of the second at or before it),
+ * -1 where unknown (no selection, another kind of model, a word not found). */
+void gb_lesson_select_positions(gb_lesson_checker *c, const gb_lesson_state *st, int *query, int *key);
+
 /* Check one claim: GB_OK when it holds; when it does not, GB_ERR_INPUT with
  * err saying what the model actually does ("... with 0.31, below 0.5"). */
 gb_status gb_lesson_check_claim(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson_step *s,
