@@ -281,6 +281,25 @@ static void test_check_state(void **state) {
     gb_lesson_free(l);
 }
 
+/* @select words become the attention view's query and key positions. */
+static void test_select_positions(void **state) {
+    (void)state;
+    gb_lesson *l = parse_ok(HEAD "@prompt the teacher taught the students with the book .\n@select book taught\n"
+                            "## S2\n@select the\n## S3\n@select dragon\n## S4\n@model classroom-sentiment\n@select not\n");
+    int q, k;
+    gb_lesson_select_positions(CK, &l->steps[0].state, &q, &k);
+    assert_int_equal(q, 7);
+    assert_int_equal(k, 2);
+    gb_lesson_select_positions(CK, &l->steps[1].state, &q, &k);
+    assert_int_equal(q, 6); /* the last "the" */
+    assert_int_equal(k, -1);
+    gb_lesson_select_positions(CK, &l->steps[2].state, &q, &k);
+    assert_int_equal(q, -1);
+    gb_lesson_select_positions(CK, &l->steps[3].state, &q, &k);
+    assert_int_equal(q, -1); /* only decoder models */
+    gb_lesson_free(l);
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     CK = gb_lesson_checker_new();
@@ -298,6 +317,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_claim_setting_bigram),
         cmocka_unit_test(test_claim_bad_inputs),
         cmocka_unit_test(test_check_state),
+        cmocka_unit_test(test_select_positions),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     gb_lesson_checker_free(CK);
