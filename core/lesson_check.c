@@ -704,3 +704,15 @@ void gb_lesson_select_positions(gb_lesson_checker *c, const gb_lesson_state *st,
     if (*query >= 0 && k_id >= 0) *key = find_pos(ids, n, k_id, *query);
     free(ids);
 }
+
+int gb_lesson_select_ids(gb_lesson_checker *c, const gb_lesson_state *st, int *ids, int cap) {
+    if (!st->model) return 0;
+    const cached *e = get_model(c, st->model);
+    if (!e || !e->model) return 0;
+    int n = 0;
+    for (int i = 0; i < st->n_select && n < cap; i++) {
+        int id = gb_tokenizer_lookup(e->tok, st->select[i]);
+        if (id >= 0) ids[n++] = id;
+    }
+    return n;
+}

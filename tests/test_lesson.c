@@ -297,6 +297,11 @@ static void test_select_positions(void **state) {
     assert_int_equal(q, -1);
     gb_lesson_select_positions(CK, &l->steps[3].state, &q, &k);
     assert_int_equal(q, -1); /* only decoder models */
+    /* the embeddings view picks vocabulary ids; unknown words are left out */
+    int ids[2];
+    assert_int_equal(gb_lesson_select_ids(CK, &l->steps[0].state, ids, 2), 2);
+    assert_int_equal(gb_lesson_select_ids(CK, &l->steps[2].state, ids, 2), 0);
+    assert_int_equal(gb_lesson_select_ids(CK, &l->steps[3].state, ids, 2), 1);
     gb_lesson_free(l);
 }
 

@@ -209,6 +209,16 @@ static void test_view_args(void **state) {
     assert_non_null(tok);
     assert_non_null(strstr(a.tokenizer, "classroom-bpe"));
     free(tok);
+    /* @select in the embeddings view becomes two picked ids */
+    gb_lesson_checker *ck = gb_lesson_checker_new();
+    char *sel[2] = {"king", "queen"};
+    gb_lesson_state es = {.model = "classroom", .view = "embeddings", .select = {sel[0], sel[1]}, .n_select = 2};
+    char pick[64];
+    gb_view_args_defaults(&a);
+    gb_lesson_view_select(ck, &es, &a, pick, sizeof pick);
+    assert_non_null(a.pick);
+    assert_non_null(strchr(a.pick, ','));
+    gb_lesson_checker_free(ck);
     char *mk = gb_lesson_markup("a **b** `c` <d> & e\nf\n\n- g");
     assert_string_equal(mk, "a <b>b</b> <span font_family=\"DejaVu Sans Mono\">c</span> &lt;d&gt; &amp; e f\n\n- g");
     free(mk);

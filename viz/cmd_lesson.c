@@ -105,7 +105,8 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     char *tok = NULL;
     gb_lesson_view_args(&s->state, &a, &tok);
     if (!WORDS) WORDS = gb_lesson_checker_new();
-    if (WORDS && strcmp(s->state.view, "attention") == 0) gb_lesson_select_positions(WORDS, &s->state, &a.query, &a.key);
+    char pick[64];
+    gb_lesson_view_select(WORDS, &s->state, &a, pick, sizeof pick);
     gb_view_model vm;
     if (gb_view_model_open(&vm, a.model, &err)) memset(&vm, 0, sizeof vm);
     gb_shared sh = {.theme = gb_theme_get(false), .interactive = false, .prompt = a.prompt};

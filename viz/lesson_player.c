@@ -176,7 +176,8 @@ static void apply_view(gb_player *p, gb_app *app, const gb_lesson_state *st) {
     char *tok = NULL;
     gb_lesson_view_args(st, &a, &tok);
     if (!p->words) p->words = gb_lesson_checker_new();
-    if (p->words && strcmp(st->view, "attention") == 0) gb_lesson_select_positions(p->words, st, &a.query, &a.key);
+    char pick[64];
+    gb_lesson_view_select(p->words, st, &a, pick, sizeof pick);
     gb_error err = {0};
     void *self = app->views[vi]->create(&a, &err);
     if (!self) {

@@ -24,6 +24,12 @@
  * into (free it after the view is destroyed); may stay NULL. */
 void gb_lesson_view_args(const gb_lesson_state *st, gb_view_args *a, char **tok_path);
 
+/* The step's @select words in the view: the attention view's query and key
+ * positions, the embeddings view's picked tokens (written as "ID,ID" into
+ * pick, which a->pick then points to). c caches the models it needs. */
+void gb_lesson_view_select(gb_lesson_checker *c, const gb_lesson_state *st, gb_view_args *a, char *pick,
+                           size_t cap);
+
 /* A step's narrative (Markdown: **bold**, *italic*, `code`, paragraphs, list
  * lines) as pango markup, malloc'd; and drawn wrapped at (x, y) in width w,
  * returning the height used. */

@@ -1,10 +1,23 @@
 /* lesson_player_args.c - a lesson step's state as the arguments of a view, and
  * its narrative as pango markup (shared by the player and the handout). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lesson_player.h"
 #include "text.h"
+
+void gb_lesson_view_select(gb_lesson_checker *c, const gb_lesson_state *st, gb_view_args *a, char *pick,
+                           size_t cap) {
+    if (!c || !st->view) return;
+    if (strcmp(st->view, "attention") == 0) gb_lesson_select_positions(c, st, &a->query, &a->key);
+    int ids[2], n = strcmp(st->view, "embeddings") == 0 ? gb_lesson_select_ids(c, st, ids, 2) : 0;
+    if (n > 0 && cap > 0) {
+        if (n == 1) snprintf(pick, cap, "%d", ids[0]);
+        else snprintf(pick, cap, "%d,%d", ids[0], ids[1]);
+        a->pick = pick;
+    }
+}
 
 void gb_lesson_view_args(const gb_lesson_state *st, gb_view_args *a, char **tok_path) {
     gb_view_args_defaults(a);

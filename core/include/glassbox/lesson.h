@@ -139,6 +139,10 @@ typedef void (*gb_lesson_report_fn)(void *user, gb_lesson_severity sev, const ch
  * -1 where unknown (no selection, another kind of model, a word not found). */
 void gb_lesson_select_positions(gb_lesson_checker *c, const gb_lesson_state *st, int *query, int *key);
 
+/* For the embeddings view: the vocabulary ids of the step's @select words
+ * (those the model knows), at most cap; returns how many. */
+int gb_lesson_select_ids(gb_lesson_checker *c, const gb_lesson_state *st, int *ids, int cap);
+
 /* Check one claim: GB_OK when it holds; when it does not, GB_ERR_INPUT with
  * err saying what the model actually does ("... with 0.31, below 0.5"). */
 gb_status gb_lesson_check_claim(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson_step *s,
