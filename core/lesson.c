@@ -487,7 +487,7 @@ static gb_status directive(pctx *c, const char *name, const char *args, gb_lesso
         dtok_free(&t);
         if (r) return r;
         free(st->image);
-        st->image = p;
+        st->image = p, st->image_line = c->line;
         return GB_OK;
     }
     return PFAIL(c, "unknown directive '@%s' (model, tokenizer, prompt, view, layer, head, select, highlight, "

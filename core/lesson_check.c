@@ -668,7 +668,7 @@ static int check_state(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson
     }
     bad += check_words(c, l, s, report, user);
     if (s->image && !gb_io_is_file(s->image)) {
-        snprintf(msg, sizeof msg, "%s:%d: @image %s: no such file", l->path, s->line, s->image);
+        snprintf(msg, sizeof msg, "%s:%d: @image %s: no such file", l->path, s->image_line, s->image);
         report(user, GB_LESSON_ERROR, msg), bad++;
     }
     return bad;

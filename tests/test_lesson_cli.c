@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <cairo.h>
+
 #include "glassbox/lesson.h"
 
 #define MAX_LESSONS 64
@@ -157,6 +159,37 @@ static void test_failures_name_file_and_line(void **state) {
     free(err);
 }
 
+/* @image: the handout shows the picture in place of the view; a missing picture fails --check. */
+static void test_image_on_handout(void **state) {
+    (void)state;
+    const char *png = gbt_tmp("pic.png"), *md = gbt_tmp("img.md"), *pdf = gbt_tmp("img.pdf");
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 40, 30);
+    cairo_t *cr = cairo_create(img);
+    cairo_set_source_rgb(cr, 0.2, 0.6, 0.3);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    assert_int_equal(cairo_surface_write_to_png(img, png), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(img);
+    write_file(md, "# Pictures\n## With a picture\n@image pic.png\nLook.\n## Missing\n@image nothing.png\n");
+    const char *check[] = {"lesson", md, "--check", NULL};
+    char *err = NULL;
+    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, &err, check), 2);
+    printf("%s", err);
+    assert_non_null(strstr(err, "img.md:6: @image"));
+    assert_non_null(strstr(err, "nothing.png: no such file"));
+    free(err);
+    const char *args[] = {"lesson", md, "--handout", pdf, NULL};
+    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, args), 0);
+    long size = 0;
+    assert_int_equal(pdf_pages(pdf, &size), 3);
+    FILE *f = fopen(pdf, "rb");
+    char *b = malloc((size_t)size);
+    assert_int_equal(fread(b, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    assert_true(contains(b, (size_t)size, "/Subtype /Image"));
+    free(b);
+}
+
 static void test_usage_errors(void **state) {
     (void)state;
     const char *cases[][5] = {
@@ -184,6 +217,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_every_handout_renders),
         cmocka_unit_test(test_handout_is_deterministic),
         cmocka_unit_test(test_failures_name_file_and_line),
+        cmocka_unit_test(test_image_on_handout),
         cmocka_unit_test(test_usage_errors),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
  * then one page per step with the step's view rendered by the same code as
  * `glassbox render` (or a placeholder naming the missing view) beside its
  * narrative. Several FILEs may be given; each model is loaded once. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,27 @@ static void placeholder(cairo_t *cr, const char *view, double x, double y, doubl
 /* The step's view, laid out at VIEW_W x VIEW_H and scaled into the box. */
 static gb_lesson_checker *WORDS; /* finds @select words in prompts, models cached */
 
+/* A step's @image (PNG) scaled into the box; false if it cannot be read. */
+static bool draw_image(cairo_t *cr, const char *path, double x, double y, double w, double h) {
+    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+    bool ok = cairo_surface_status(img) == CAIRO_STATUS_SUCCESS;
+    if (ok) {
+        double iw = cairo_image_surface_get_width(img), ih = cairo_image_surface_get_height(img);
+        double sc = fmin(w / iw, h / ih);
+        cairo_save(cr);
+        cairo_translate(cr, x, y);
+        cairo_scale(cr, sc, sc);
+        cairo_set_source_surface(cr, img, 0, 0);
+        cairo_paint(cr);
+        cairo_restore(cr);
+    }
+    cairo_surface_destroy(img);
+    return ok;
+}
+
 static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, double w, double h) {
     const gb_view *v = s->state.view ? gb_view_find(s->state.view) : NULL;
+    if (s->image && draw_image(cr, s->image, x, y, w, h)) return; /* a picture replaces the view */
     if (!v) {
         placeholder(cr, s->state.view, x, y, w, h);
         return;

@@ -98,6 +98,7 @@ typedef struct gb_lesson_step {
     int line;             /* of its "## " heading */
     char *text;           /* narrative (Markdown, directives removed) */
     char *image;          /* @image path resolved against the lesson folder, or NULL */
+    int image_line;
     gb_lesson_state state;
     gb_lesson_claim *claims;
     int n_claims;
