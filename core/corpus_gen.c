@@ -9,8 +9,9 @@
  * is rendered, when every feature the sentence decides is known; a feature the
  * sentence never decides is drawn at random when a form first needs it.
  *
- * Randomness comes from a private xoshiro256** seeded by splitmix64, so a
- * corpus depends only on (grammar, start rule, count, seed).
+ * Randomness comes from the project's generator (glassbox/rng.h: xoshiro256**
+ * seeded by splitmix64), so a corpus depends only on (grammar, start rule,
+ * count, seed), on every platform.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,40 +19,7 @@
 #include <string.h>
 
 #include "corpus_internal.h"
-
-/* ---- private PRNG ---- */
-
-typedef struct corpus_rng {
-    uint64_t s[4];
-} corpus_rng;
-
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(corpus_rng *r, uint64_t seed) {
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(corpus_rng *r) {
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
-
-/* Uniform in [0, 1) with 53 bits. */
-static double rng_unit(corpus_rng *r) { return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0); }
+#include "glassbox/rng.h"
 
 /* ---- one derivation ---- */
 
@@ -61,7 +29,7 @@ typedef struct dnode {
 
 typedef struct deriv {
     const gb_grammar *g;
-    corpus_rng *rng;
+    gb_rng *rng;
     dnode *nodes;
     int n_nodes, cap_nodes;
     int *kids;
@@ -127,7 +95,7 @@ static int choose_alt(deriv *d, const gb_grule *R, int scope, int depth) {
                  R->name, fs[0] ? fs : "(none)");
         return -1;
     }
-    double x = rng_unit(d->rng) * total;
+    double x = gb_rng_double(d->rng) * total;
     int last = -1;
     for (int a = 0; a < R->n_alts; a++) {
         if (R->alts[a].height > budget || !compatible(d, scope, &R->alts[a].cond)) continue;
@@ -211,7 +179,7 @@ static const char *switch_form(deriv *d, const gb_gswitch *S, int scope) {
         if (!compatible(d, scope, &S->when[k])) continue;
         for (int f = 0; f < d->g->n_feat; f++)
             if (S->when[k].want[f] >= 0 && d->vars[scope + f] < 0)
-                d->vars[scope + f] = (int8_t)(rng_next(d->rng) % (uint64_t)d->g->n_val[f]);
+                d->vars[scope + f] = (int8_t)(gb_rng_next(d->rng) % (uint64_t)d->g->n_val[f]);
         if (compatible(d, scope, &S->when[k])) return d->g->words[S->word[k]];
     }
     return NULL;
@@ -443,8 +411,8 @@ gb_status gb_corpus_generate(const gb_grammar *g, const char *start, int n, uint
     int s = gb_grammar_find_rule(g, start);
     if (s < 0) return gb_fail(err, GB_ERR_INPUT, "%s: no rule '%s' to start from", g->file, start);
     if (n <= 0 || n > 50000000) return gb_fail(err, GB_ERR_INPUT, "%s: count %d must be in [1, 50000000]", g->file, n);
-    corpus_rng rng;
-    rng_seed(&rng, seed);
+    gb_rng rng;
+    gb_rng_seed(&rng, seed);
     deriv d = {.g = g, .rng = &rng};
     d.max_depth = g->rules[s].height > GB_G_MAX_DEPTH ? g->rules[s].height : GB_G_MAX_DEPTH;
     gb_status st = gb_corpus_copy_stats(out, g->n_stats, g->stat_rule, g->stat_help);

@@ -1,5 +1,6 @@
-/* export_safetensors.c - writing (and, for tests and tools, reading) safetensors
- * files of named F32 tensors with string metadata.
+/* export_safetensors.c - the export API's safetensors writer and reader
+ * (gb_tensor in, gb_tensor out), thin layers over core/safetensors.c, the one
+ * place that knows the format.
  *
  * Layout: u64 little-endian N, then N bytes of JSON header, then the data.
  * The header maps each tensor name to {"dtype","shape","data_offsets":[begin,end]}
@@ -7,104 +8,80 @@
  * string->string object. We store tensors in name order, back to back, and
  * pad the header with spaces to a multiple of 8 so the data is aligned.
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "export_internal.h"
 #include "glassbox/platform.h"
+#include "glassbox/safetensors.h"
 
-static int cmp_tensor_name(const void *a, const void *b) {
-    const gb_tensor *x = *(const gb_tensor *const *)a, *y = *(const gb_tensor *const *)b;
-    return strcmp(x->name, y->name);
-}
-
-static gb_status check_inputs(const char *path, const gb_tensor **sorted, int n, const gb_kv *meta,
-                              int n_meta, gb_error *err) {
-    for (int i = 0; i < n; i++) {
-        gb_status st = gbx_check_tensor(sorted[i], path, err);
-        if (st) return st;
-        if (!sorted[i]->name[0])
-            return gb_fail(err, GB_ERR_INTERNAL, "%s: a tensor has no name", path);
-        if (strcmp(sorted[i]->name, "__metadata__") == 0)
-            return gb_fail(err, GB_ERR_INTERNAL, "%s: '__metadata__' is not a tensor name", path);
-        if (i && strcmp(sorted[i - 1]->name, sorted[i]->name) == 0)
-            return gb_fail(err, GB_ERR_INTERNAL, "%s: two tensors are named '%s'", path,
-                           sorted[i]->name);
-    }
-    for (int i = 0; i < n_meta; i++) {
-        if (!meta[i].key || !meta[i].value)
-            return gb_fail(err, GB_ERR_INTERNAL, "%s: metadata entry %d is empty", path, i);
-        for (int j = 0; j < i; j++)
-            if (strcmp(meta[i].key, meta[j].key) == 0)
-                return gb_fail(err, GB_ERR_INTERNAL, "%s: metadata key '%s' given twice", path,
-                               meta[i].key);
-    }
-    return GB_OK;
-}
-
-/* The JSON header, unpadded, as a malloc'd buffer. */
-static char *build_header(const gb_tensor **t, int n, const gb_kv *meta, int n_meta, size_t *len) {
-    char *buf = NULL;
-    FILE *fp = open_memstream(&buf, len);
-    if (!fp) return NULL;
-    fputc('{', fp);
-    int first = 1;
-    if (n_meta > 0) {
-        fputs("\"__metadata__\":{", fp);
-        for (int i = 0; i < n_meta; i++) {
-            if (i) fputc(',', fp);
-            gb_json_string(fp, meta[i].key);
-            fputc(':', fp);
-            gb_json_string(fp, meta[i].value);
+/* A copy of s with every byte that does not start valid UTF-8 replaced by
+ * U+FFFD: token strings may hold partial characters, metadata must be text. */
+static char *utf8_clean(const char *s) {
+    size_t n = strlen(s);
+    char *o = malloc(3 * n + 1), *w = o;
+    if (!o) return NULL;
+    for (size_t i = 0; i < n;) {
+        int k = gbx_utf8_len((const unsigned char *)s + i);
+        if (k > 0) {
+            memcpy(w, s + i, (size_t)k);
+            w += k;
+            i += (size_t)k;
+        } else {
+            memcpy(w, "\xef\xbf\xbd", 3);
+            w += 3;
+            i++;
         }
-        fputc('}', fp);
-        first = 0;
     }
-    uint64_t off = 0;
-    for (int i = 0; i < n; i++) {
-        if (!first) fputc(',', fp);
-        first = 0;
-        gb_json_string(fp, t[i]->name);
-        fputs(":{\"dtype\":\"F32\",\"shape\":[", fp);
-        for (int k = 0; k < t[i]->ndim; k++)
-            fprintf(fp, "%s%lld", k ? "," : "", (long long)t[i]->shape[k]);
-        uint64_t bytes = (uint64_t)gb_shape_numel(t[i]->ndim, t[i]->shape) * sizeof(float);
-        fprintf(fp, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
-                (unsigned long long)(off + bytes));
-        off += bytes;
-    }
-    fputc('}', fp);
-    if (fclose(fp) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    *w = '\0';
+    return o;
 }
 
+/* The export API over the one safetensors writer (core/safetensors.c):
+ * recorded tensors may be strided, so those are copied contiguous first. */
 gb_status gb_safetensors_write(const char *path, const gb_tensor *const *tensors, int n,
                                const gb_kv *meta, int n_meta, gb_error *err) {
-    const gb_tensor **sorted = malloc(sizeof *sorted * (size_t)(n > 0 ? n : 1));
-    if (!sorted) return gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
-    if (n > 0) memcpy(sorted, tensors, sizeof *sorted * (size_t)n);
-    qsort(sorted, (size_t)n, sizeof *sorted, cmp_tensor_name);
-    gb_status st = check_inputs(path, sorted, n, meta, n_meta, err);
-    size_t hlen = 0;
-    char *header = st ? NULL : build_header(sorted, n, meta, n_meta, &hlen);
-    if (!st && !header) st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
-    gb_afile af;
-    if (!st) st = gb_afile_open(&af, path, err);
-    if (!st) {
-        size_t padded = (hlen + 7) / 8 * 8;
-        unsigned char len8[8];
-        for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
-        int bad = fwrite(len8, 1, 8, af.fp) != 8 || fwrite(header, 1, hlen, af.fp) != hlen;
-        for (size_t i = hlen; i < padded && !bad; i++) bad = fputc(' ', af.fp) == EOF;
-        for (int i = 0; i < n && !bad; i++) bad = gbx_write_tensor_data(af.fp, sorted[i]) != 0;
-        st = gbx_finish(&af, bad, err);
+    for (int i = 0; i < n; i++) {
+        gb_status st = gbx_check_tensor(tensors[i], path, err);
+        if (st) return st;
+        if (!tensors[i]->name[0]) return gb_fail(err, GB_ERR_INTERNAL, "%s: a tensor has no name", path);
     }
-    free(header);
-    free(sorted);
+    gb_st_write_tensor *wt = calloc((size_t)(n > 0 ? n : 1), sizeof *wt);
+    float **copies = calloc((size_t)(n > 0 ? n : 1), sizeof *copies);
+    gb_st_kv *kv = calloc((size_t)(n_meta > 0 ? n_meta : 1), sizeof *kv);
+    gb_status st = wt && copies && kv ? GB_OK : gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
+    for (int i = 0; i < n && !st; i++) {
+        const gb_tensor *t = tensors[i];
+        wt[i].name = t->name;
+        wt[i].ndim = t->ndim;
+        for (int k = 0; k < t->ndim; k++) wt[i].shape[k] = t->shape[k];
+        if (gb_tensor_is_contiguous(t) || gb_tensor_numel(t) == 0) {
+            wt[i].data = t->data;
+        } else {
+            copies[i] = malloc(gb_tensor_numel(t) * sizeof(float));
+            if (!copies[i]) st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
+            else gb_tensor_copy_contiguous(t, copies[i]);
+            wt[i].data = copies[i];
+        }
+    }
+    char **clean = calloc((size_t)(n_meta > 0 ? n_meta : 1), sizeof *clean);
+    if (!clean && !st) st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
+    for (int i = 0; i < n_meta && !st; i++) {
+        if (!meta[i].key || !meta[i].value) {
+            st = gb_fail(err, GB_ERR_INTERNAL, "%s: metadata entry %d is empty", path, i);
+            break;
+        }
+        clean[i] = utf8_clean(meta[i].value);
+        if (!clean[i]) st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
+        kv[i] = (gb_st_kv){meta[i].key, clean[i]};
+    }
+    if (!st) st = gb_st_write(path, wt, n, kv, n_meta, err);
+    for (int i = 0; clean && i < n_meta; i++) free(clean[i]);
+    free(clean);
+    for (int i = 0; copies && i < n; i++) free(copies[i]);
+    free(copies);
+    free(wt);
+    free(kv);
     return st;
 }
 
@@ -134,105 +111,39 @@ const char *gb_st_contents_meta(const gb_st_contents *c, const char *key) {
     return NULL;
 }
 
-static gb_status read_meta(json_t *md, const char *path, gb_st_contents *c, gb_error *err) {
-    if (!json_is_object(md))
-        return gb_fail(err, GB_ERR_INPUT, "%s: __metadata__ is not an object", path);
-    size_t n = json_object_size(md);
-    c->keys = calloc(n + 1, sizeof *c->keys);
-    c->values = calloc(n + 1, sizeof *c->values);
-    if (!c->keys || !c->values) return gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
-    const char *k;
-    json_t *v;
-    json_object_foreach(md, k, v) {
-        if (!json_is_string(v))
-            return gb_fail(err, GB_ERR_INPUT, "%s: metadata '%s' is not a string", path, k);
-        c->keys[c->n_meta] = strdup(k);
-        c->values[c->n_meta] = strdup(json_string_value(v));
-        if (!c->keys[c->n_meta] || !c->values[c->n_meta]) {
-            c->n_meta++;
-            return gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
-        }
-        c->n_meta++;
-    }
-    return GB_OK;
-}
-
-static gb_status read_tensor(const char *name, json_t *info, const unsigned char *data,
-                             size_t data_len, const char *path, gb_tensor *t, gb_error *err) {
-    json_t *dt = json_object_get(info, "dtype"), *sh = json_object_get(info, "shape");
-    json_t *of = json_object_get(info, "data_offsets");
-    if (!json_is_string(dt) || strcmp(json_string_value(dt), "F32") != 0)
-        return gb_fail(err, GB_ERR_INPUT, "%s: tensor '%s' is not F32", path, name);
-    if (!json_is_array(sh) || json_array_size(sh) > GB_TENSOR_MAX_DIMS || !json_is_array(of) ||
-        json_array_size(of) != 2)
-        return gb_fail(err, GB_ERR_INPUT, "%s: tensor '%s' has a malformed entry", path, name);
-    if (strlen(name) >= sizeof t->name)
-        return gb_fail(err, GB_ERR_INPUT, "%s: tensor name '%.40s...' is too long", path, name);
-    int64_t shape[GB_TENSOR_MAX_DIMS];
-    for (size_t i = 0; i < json_array_size(sh); i++) {
-        json_t *d = json_array_get(sh, i);
-        if (!json_is_integer(d) || json_integer_value(d) < 0)
-            return gb_fail(err, GB_ERR_INPUT, "%s: tensor '%s' has a bad shape", path, name);
-        shape[i] = json_integer_value(d);
-    }
-    json_t *b = json_array_get(of, 0), *e = json_array_get(of, 1);
-    int64_t n = gb_shape_numel((int)json_array_size(sh), shape);
-    if (!json_is_integer(b) || !json_is_integer(e) || n < 0 || json_integer_value(b) < 0 ||
-        json_integer_value(e) < json_integer_value(b) ||
-        (uint64_t)json_integer_value(e) > data_len ||
-        (uint64_t)(json_integer_value(e) - json_integer_value(b)) != (uint64_t)n * 4)
-        return gb_fail(err, GB_ERR_INPUT, "%s: tensor '%s' data offsets do not match its shape or the file",
-                       path, name);
-    *t = gb_tensor_view(name, NULL, (int)json_array_size(sh), shape);
-    t->data = malloc(n ? (size_t)n * 4 : 1);
-    if (!t->data) return gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
-    memcpy(t->data, data + json_integer_value(b), (size_t)n * 4);
-    return GB_OK;
-}
-
-static int cmp_by_name(const void *a, const void *b) {
-    return strcmp(((const gb_tensor *)a)->name, ((const gb_tensor *)b)->name);
-}
-
-static gb_status parse_file(const gb_mmap *mm, const char *path, gb_st_contents *c, gb_error *err) {
-    if (mm->size < 8) return gb_fail(err, GB_ERR_INPUT, "%s: too short for safetensors", path);
-    uint64_t hlen = 0;
-    for (int i = 0; i < 8; i++) hlen |= (uint64_t)mm->data[i] << (8 * i);
-    if (hlen > mm->size - 8)
-        return gb_fail(err, GB_ERR_INPUT, "%s: header length %llu exceeds the file", path,
-                       (unsigned long long)hlen);
-    json_error_t je;
-    json_t *root = json_loadb((const char *)mm->data + 8, (size_t)hlen, 0, &je);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return gb_fail(err, GB_ERR_INPUT, "%s: header is not a JSON object: %s", path, je.text);
-    }
-    c->tensors = calloc(json_object_size(root) + 1, sizeof *c->tensors);
-    gb_status st = c->tensors ? GB_OK : gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
-    const char *key;
-    json_t *val;
-    json_object_foreach(root, key, val) {
-        if (st) break;
-        if (strcmp(key, "__metadata__") == 0) {
-            st = read_meta(val, path, c, err);
-        } else {
-            st = read_tensor(key, val, mm->data + 8 + hlen, mm->size - 8 - (size_t)hlen, path,
-                             &c->tensors[c->n], err);
-            if (!st) c->n++;
-        }
-    }
-    json_decref(root);
-    if (!st) qsort(c->tensors, (size_t)c->n, sizeof *c->tensors, cmp_by_name);
-    return st;
-}
-
+/* The export API over the one validated reader (core/safetensors.c). */
 gb_status gb_st_contents_read(const char *path, gb_st_contents *out, gb_error *err) {
     memset(out, 0, sizeof *out);
-    gb_mmap mm;
-    gb_status st = gb_mmap_open(path, &mm, err);
+    gb_st_file f;
+    gb_status st = gb_st_open(path, &f, err);
     if (st) return st;
-    st = parse_file(&mm, path, out, err);
-    gb_mmap_close(&mm);
+    out->tensors = calloc((size_t)f.n_tensors + 1, sizeof *out->tensors);
+    out->keys = calloc((size_t)f.n_meta + 1, sizeof *out->keys);
+    out->values = calloc((size_t)f.n_meta + 1, sizeof *out->values);
+    if (!out->tensors || !out->keys || !out->values) st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
+    for (int i = 0; i < f.n_tensors && !st; i++) { /* already sorted by name */
+        const gb_st_tensor *t = &f.tensors[i];
+        if (t->ndim > GB_TENSOR_MAX_DIMS || strlen(t->name) >= sizeof out->tensors[i].name) {
+            st = gb_fail(err, GB_ERR_INPUT, "%s: tensor '%.40s' has more dimensions or a longer name than a recording holds",
+                         path, t->name);
+            break;
+        }
+        out->tensors[i] = gb_tensor_view(t->name, NULL, t->ndim, t->shape);
+        out->tensors[i].data = malloc(t->numel ? t->numel * sizeof(float) : 1);
+        if (!out->tensors[i].data) {
+            st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
+            break;
+        }
+        out->n++;
+        gb_st_read_f32_raw(&f, t, out->tensors[i].data);
+    }
+    for (int i = 0; i < f.n_meta && !st; i++) {
+        out->keys[i] = strdup(f.meta[i].key);
+        out->values[i] = strdup(f.meta[i].value);
+        out->n_meta++;
+        if (!out->keys[i] || !out->values[i]) st = gb_fail(err, GB_ERR_INTERNAL, "%s: out of memory", path);
+    }
+    gb_st_close(&f);
     if (st) gb_st_contents_free(out);
     return st;
 }

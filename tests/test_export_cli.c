@@ -490,6 +490,20 @@ static void test_unknown_word(void **state) {
     gb_tokenizer_free(tok);
 }
 
+/* `export distribution` is dispatched to the sampler's exporter. */
+static void test_distribution_dispatch(void **state) {
+    (void)state;
+    char *l = fx(L2C), *t = fx(L2C_TOK);
+    const char *out = gbt_tmp("dist.json");
+    free(run(0, NULL, (const char *const[]){"export", "distribution", "--model", l, "--tokenizer", t, "--prompt",
+                                            "Once upon", "--out", out, NULL}));
+    json_t *root = json_load_file(out, JSON_ALLOW_NUL, NULL); /* token texts may hold "\u0000" */
+    assert_non_null(root);
+    assert_true(json_is_integer(json_object_get(root, "chosen")));
+    json_decref(root);
+    free(l), free(t);
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     const struct CMUnitTest tests[] = {
@@ -507,6 +521,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_encdec_attention),
         cmocka_unit_test(test_gpt2_words),
         cmocka_unit_test(test_unknown_word),
+        cmocka_unit_test(test_distribution_dispatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

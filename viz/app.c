@@ -157,6 +157,7 @@ static bool translate(gb_window *w, const SDL_Event *e, gb_event *ev) {
         ev->type = e->type == SDL_MOUSEBUTTONDOWN ? GB_EV_MOUSE_DOWN : GB_EV_MOUSE_UP;
         ev->button = e->button.button;
         ev->clicks = e->button.clicks;
+        ev->mods = map_mods((Uint16)SDL_GetModState()); /* Shift+click */
         break;
     case SDL_MOUSEWHEEL:
         ev->type = GB_EV_WHEEL;

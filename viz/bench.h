@@ -33,8 +33,11 @@ void gb_bench_report(gb_bench *b, const char *area, const char *name, double val
 double gb_bench_median(double *v, int n);
 
 int gb_bench_core(gb_bench *b);
+int gb_bench_train(gb_bench *b);
 int gb_bench_analysis(gb_bench *b);
 int gb_bench_viz(gb_bench *b);
 int gb_bench_tokenizer(gb_bench *b);
 int gb_bench_sampler(gb_bench *b);
+int gb_bench_views(gb_bench *b);
+int gb_bench_viewer_attention(gb_bench *b);
 #endif

@@ -65,9 +65,12 @@ int gb_cmd_corpus(int argc, char **argv);
 int gb_cmd_render(int argc, char **argv);
 int gb_cmd_view(int argc, char **argv);
 int gb_cmd_tokenize(int argc, char **argv);
+int gb_cmd_train(int argc, char **argv);
+int gb_cmd_eval(int argc, char **argv);
 int gb_cmd_export(int argc, char **argv);
 int gb_cmd_neighbors(int argc, char **argv);
 int gb_cmd_similarity(int argc, char **argv);
 int gb_cmd_analogy(int argc, char **argv);
+int gb_cmd_lesson(int argc, char **argv);
 
 #endif

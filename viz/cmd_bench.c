@@ -126,6 +126,9 @@ static const bench_area AREAS[] = {
     {"sampler", gb_bench_sampler},
     {"analysis", gb_bench_analysis},
     {"viz", gb_bench_viz},
+    {"views", gb_bench_views},
+    {"train", gb_bench_train},
+    {"attention", gb_bench_viewer_attention},
     {NULL, NULL},
 };
 

@@ -9,6 +9,7 @@
 #include "text.h"
 #include "view.h"
 #include "view_model.h"
+#include "view_tokenization.h"
 
 typedef struct render_args {
     gb_view_args view;
@@ -31,6 +32,24 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
         {"--dim", NULL, GB_OPT_INT, &a->view.dim, 2, 1024, "D   positions: width d (even)", false},
         {"--length", NULL, GB_OPT_INT, &a->view.length, 2, 1024, "N   positions: how many", false},
         {"--pair", NULL, GB_OPT_INT, &a->view.pair, 0, 511, "K   positions: first pair drawn as waves", false},
+        {"--tokenizer", NULL, GB_OPT_STR, &a->view.tokenizer, 0, -1, "T   tokenizer file or folder", false},
+        {"--ids", NULL, GB_OPT_STR, &a->view.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
+        {"--step", NULL, GB_OPT_INT, &a->view.step, 0, 1000000, "N   tokenization: merges replayed", false},
+        {"--token", NULL, GB_OPT_INT, &a->view.token, 0, 1000000, "I   embeddings, positions: prompt token", false},
+        {"--pick", NULL, GB_OPT_STR, &a->view.pick, 0, -1, "ID[,ID]   embeddings: vocabulary ids picked", false},
+        {"--source-ids", NULL, GB_OPT_STR, &a->view.source_ids, 0, -1, "1,2,3   attention: source tokens (encoder-decoder)", false},
+        {"--attn", NULL, GB_OPT_STR, &a->view.attn, 0, -1, "self|encoder|cross   attention: which attention", false},
+        {"--layer", NULL, GB_OPT_INT, &a->view.layer, 0, 63, "L   attention: open this layer's head (with --head)", false},
+        {"--head", NULL, GB_OPT_INT, &a->view.head, 0, 1023, "H   attention: the head to open", false},
+        {"--query", NULL, GB_OPT_INT, &a->view.query, 0, 1023, "Q   attention: the query row whose arithmetic is shown", false},
+        {"--key", NULL, GB_OPT_INT, &a->view.key, 0, 1023, "K   attention: the key column whose arithmetic is shown", false},
+        {"--upto", NULL, GB_OPT_INT, &a->view.upto, 1, 1024, "S   attention: the model after the first S tokens (scrub)", false},
+        {"--position", NULL, GB_OPT_INT, &a->view.position, 0, 1023, "P   lens: the position read (default: the last)", false},
+        {"--scores", NULL, GB_OPT_FLAG, &a->view.scores, 0, -1, "attention: scores before the softmax", false},
+        {"--average", NULL, GB_OPT_FLAG, &a->view.average, 0, -1, "attention: average over the layer's heads", false},
+        {"--lines", NULL, GB_OPT_FLAG, &a->view.lines, 0, -1, "attention: tokens in two columns joined by lines", false},
+        {"--off", NULL, GB_OPT_STR, &a->view.off, 0, -1, "L.H,...   attention, lens: switch these heads off", false},
+        {"--no-pos", NULL, GB_OPT_FLAG, &a->view.no_pos, 0, -1, "attention, lens: remove the positional encodings", false},
     };
     const char *pos[1];
     int n_pos;
@@ -45,6 +64,8 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
     if (!a->out) return gb_fail(err, GB_ERR_INPUT, "render: --out FILE.png|.svg|.pdf is required");
     if (a->view.dim % 2)
         return gb_fail(err, GB_ERR_INPUT, "render --dim: %d is odd; sin/cos pairs need an even width", a->view.dim);
+    long bad = a->view.prompt ? gb_utf8_bad_offset(a->view.prompt, strlen(a->view.prompt)) : -1;
+    if (bad >= 0) return gb_fail(err, GB_ERR_INPUT, "render --prompt: not valid UTF-8 (byte %ld)", bad);
     if (2 * a->view.pair >= a->view.dim)
         return gb_fail(err, GB_ERR_INPUT, "render --pair: %d is beyond the %d pairs of d = %d",
                        a->view.pair, a->view.dim / 2, a->view.dim);
@@ -68,7 +89,9 @@ static gb_status run(render_args *a, const char *name, gb_error *err) {
         gb_view_model_close(&vm);
         return err->status ? err->status : GB_ERR_INTERNAL;
     }
-    st = gb_render_write(v, self, &sh, w, h, a->scale, a->out, err);
+    st = gb_view_settle(v, self, &sh, err);
+    if (!st && v->check) st = v->check(self, &sh, err);
+    if (!st) st = gb_render_write(v, self, &sh, w, h, a->scale, a->out, err);
     v->destroy(self);
     gb_view_model_close(&vm);
     return st;

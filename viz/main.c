@@ -43,8 +43,9 @@ int main(int argc, char **argv) {
         /* No arguments: the viewer on the bundled classroom model (or on no
          * model, if the data folder is missing), with its example prompt. */
         char *bundled = gb_find_bundled("models/classroom.safetensors");
-        char *view_argv[4] = {"view", "--model", "classroom", NULL};
-        int view_argc = bundled ? 3 : 1;
+        char *view_argv[6] = {"view", "--model", "classroom", "--prompt",
+                              "the teacher taught the students with the book .", NULL};
+        int view_argc = bundled ? 5 : 1;
         free(bundled);
         return gb_cmd_view(view_argc, view_argv);
     }

@@ -123,6 +123,8 @@ gb_status gb_render_write(const gb_view *v, void *self, const gb_shared *sh, int
                        h, scale);
     gb_status st = gb_view_settle(v, self, sh, err);
     if (st) return st;
+    const char *bad = v->input_error ? v->input_error(self) : NULL;
+    if (bad) return gb_fail(err, GB_ERR_INPUT, "%s", bad);
     if (v->layout) v->layout(self, w, h, sh);
     gb_afile af;
     st = gb_afile_open(&af, path, err);

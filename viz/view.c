@@ -6,7 +6,11 @@
 #include <string.h>
 
 static const gb_view *const VIEWS[] = {
+    &gb_view_tokenization,
+    &gb_view_embeddings,
     &gb_view_positions,
+    &gb_view_attention,
+    &gb_view_lens,
     NULL,
 };
 
@@ -38,6 +42,9 @@ void gb_view_args_defaults(gb_view_args *a) {
     a->dim = 64;
     a->length = 48;
     a->pair = 0;
+    a->step = -1;
+    a->token = -1;
+    a->layer = a->head = a->query = a->key = a->position = -1;
 }
 
 gb_status gb_view_settle(const gb_view *v, void *self, const gb_shared *sh, gb_error *err) {

@@ -40,6 +40,16 @@ typedef struct gb_view_args {
     int dim;             /* positions: d of the sinusoidal encoding (--dim) */
     int length;          /* positions: how many positions (--length) */
     int pair;            /* positions: first dimension pair drawn as curves (--pair) */
+    const char *tokenizer; /* --tokenizer: file or folder (models without their own), or NULL */
+    const char *ids;     /* --ids 1,2,3: token ids instead of a prompt (no tokenizer), or NULL */
+    int step;            /* tokenization: merges replayed (--step; -1 = all) */
+    int token;           /* embeddings, positions: the chosen prompt token (--token; -1 = last) */
+    const char *pick;    /* embeddings: "ID[,ID]" vocabulary ids picked (--pick), or NULL */
+    /* attention and lens (docs/views-attention.md) */
+    const char *source_ids, *attn, *off;
+    int layer, head, query, key, position;
+    int upto;            /* attention: show the model after this many tokens (--upto; 0 = all) */
+    bool scores, average, lines, no_pos;
 } gb_view_args;
 
 void gb_view_args_defaults(gb_view_args *a);
@@ -82,6 +92,12 @@ typedef struct gb_view {
     gb_ui *(*ui)(void *self);
     /* a named result matrix [rows, cols] for tests and exports, or NULL */
     const float *(*matrix)(const void *self, const char *name, int *rows, int *cols);
+    /* after settling: why the input cannot be shown (e.g. a prompt longer than the
+     * context), for `render` to refuse with one line; NULL when fine. May be NULL. */
+    const char *(*input_error)(const void *self);
+    /* after settling: is what was asked for possible with this model? (e.g. a
+     * layer out of range; headless renders refuse it with this message), may be NULL */
+    gb_status (*check)(const void *self, const gb_shared *sh, gb_error *err);
 } gb_view;
 
 /* The registry. */
@@ -95,6 +111,10 @@ gb_status gb_view_settle(const gb_view *v, void *self, const gb_shared *sh, gb_e
 
 /* Views. */
 extern const gb_view gb_view_positions;
+extern const gb_view gb_view_tokenization;
+extern const gb_view gb_view_embeddings;
+extern const gb_view gb_view_attention;
+extern const gb_view gb_view_lens;
 
 /* Helpers shared by views: the title block at the top of a view, returning the
  * rest of the area; a centred message in a rectangle. */

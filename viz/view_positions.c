@@ -12,6 +12,7 @@
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
 #include "view.h"
+#include "view_tokenization.h"
 
 #define MAX_DIM 1024
 #define MAX_LEN 1024
@@ -32,6 +33,15 @@ typedef struct pos_view {
     double base;        /* 10000 for the paper's formula, rope_theta for RoPE */
     const gb_model *c_model; /* model the data was computed for */
     bool computed, job_out;
+    /* token embedding + position = input, for one token of the prompt */
+    char *own_tok, *ids_arg;     /* --tokenizer, --ids */
+    int token;                   /* chosen prompt token (--token), -1 = last */
+    char *c_prompt;              /* prompt the sum was computed for */
+    float *sum;                  /* [3, sum_d]: embedding, position, input */
+    int sum_d, sum_pos, sum_n;   /* width, the token's position, tokens in the prompt */
+    char sum_label[64];          /* the token's label */
+    char sum_problem[320];       /* why there is no sum (shown instead) */
+    bool sum_too_long;           /* the prompt is longer than the context: render refuses */
     /* widgets */
     gb_ui ui;
     gb_widget dim_s, len_s, pair_s, cos_t;
@@ -41,7 +51,7 @@ typedef struct pos_view {
 } pos_view;
 
 typedef struct pos_geom {
-    gb_rect controls, pe, curves, sim;
+    gb_rect controls, pe, curves, sim, sum;
 } pos_geom;
 
 /* ---- the computation (worker thread) ---- */
@@ -56,10 +66,48 @@ typedef struct pos_job {
     double theta;
     float *pe, *sim;
     float sim_min, sim_max;
+    /* the sum for one token (models only) */
+    char *prompt, *own_tok, *ids_arg;
+    int token;
+    float *sum;
+    int sum_d, sum_pos, sum_n;
+    char sum_label[64], sum_problem[320];
+    bool sum_too_long;
 } pos_job;
+
+/* The input of one token: its embedding row (times sqrt(d) for models that
+ * scale it) plus the encoding of its position, as the forward pass adds them. */
+static void sum_run(pos_job *j) {
+    const gb_model *m = j->model;
+    gb_error err = {0};
+    gb_tokenizer *tok = j->ids_arg ? NULL : gb_view_tokenizer_for(m, j->own_tok, &err);
+    gb_prompt_ids ids;
+    if (!gb_prompt_ids_make(&ids, m, tok, j->prompt, j->ids_arg)) {
+        snprintf(j->sum_problem, sizeof j->sum_problem, "%s", ids.problem);
+        j->sum_too_long = ids.n > m->cfg.max_seq;
+    } else {
+        int d = m->cfg.d_model, t = j->token >= 0 && j->token < ids.n ? j->token : gb_view_default_token(tok, ids.ids, ids.n);
+        j->sum = calloc(3 * (size_t)d, sizeof(float));
+        if (j->sum) {
+            float es = m->cfg.scale_embed ? sqrtf((float)d) : 1.0f;
+            const float *e = m->w.embed + (size_t)ids.ids[t] * d;
+            bool added = gb_position_encoding(m, t, j->sum + d);
+            for (int i = 0; i < d; i++) {
+                j->sum[i] = e[i] * es;
+                if (!added) j->sum[d + i] = 0;
+                j->sum[2 * d + i] = j->sum[i] + j->sum[d + i];
+            }
+            j->sum_d = d, j->sum_pos = t, j->sum_n = ids.n;
+            gb_view_token_label(tok, ids.ids[t], j->sum_label, sizeof j->sum_label);
+        }
+    }
+    gb_prompt_ids_free(&ids);
+    if (tok) gb_tokenizer_free(tok);
+}
 
 static void pos_job_run(gb_job *base) {
     pos_job *j = (pos_job *)base;
+    if (j->model && j->prompt) sum_run(j);
     size_t n = (size_t)j->n_pos;
     j->pe = malloc(n * (size_t)j->d * sizeof(float));
     j->sim = malloc(n * n * sizeof(float));
@@ -96,6 +144,14 @@ static void pos_job_finish(gb_job *base, void *self) {
     pos_view *v = self;
     v->job_out = false;
     v->c_model = j->model;
+    free(v->sum);
+    free(v->c_prompt);
+    v->sum = j->sum, v->c_prompt = j->prompt;
+    j->sum = NULL, j->prompt = NULL;
+    v->sum_d = j->sum_d, v->sum_pos = j->sum_pos, v->sum_n = j->sum_n;
+    memcpy(v->sum_label, j->sum_label, sizeof v->sum_label);
+    memcpy(v->sum_problem, j->sum_problem, sizeof v->sum_problem);
+    v->sum_too_long = j->sum_too_long;
     v->no_table = j->no_table;
     if (j->no_table) {
         v->computed = true;
@@ -109,7 +165,7 @@ static void pos_job_finish(gb_job *base, void *self) {
     v->d = j->d, v->n_pos = j->n_pos, v->sim_cosine = j->cosine;
     v->rope = j->rope;
     v->base = j->rope ? j->theta : 10000.0;
-    v->from_model = j->model != NULL && !j->rope; /* learned values: no formula behind them */
+    v->from_model = j->model != NULL && j->model->cfg.pos == GB_POS_LEARNED; /* no formula behind them */
     v->sim_min = j->sim_min, v->sim_max = j->sim_max;
     v->computed = true;
 }
@@ -118,6 +174,8 @@ static void pos_job_free(gb_job *base) {
     pos_job *j = (pos_job *)base;
     free(j->pe);
     free(j->sim);
+    free(j->sum);
+    free(j->prompt), free(j->own_tok), free(j->ids_arg);
     free(j);
 }
 
@@ -128,7 +186,9 @@ static gb_job *pos_update(void *self, const gb_shared *sh) {
     bool rope = m && m->cfg.pos == GB_POS_ROPE;
     int d = rope ? m->cfg.d_head : m ? m->cfg.d_model : v->dim;
     int n = m && v->length > m->cfg.max_seq ? m->cfg.max_seq : v->length;
-    if (v->computed && v->c_model == m &&
+    const char *prompt = sh->prompt ? sh->prompt : "";
+    bool same_prompt = !m || (v->c_prompt && strcmp(v->c_prompt, prompt) == 0);
+    if (v->computed && v->c_model == m && same_prompt &&
         (v->no_table || (v->d == d && v->n_pos == n && v->sim_cosine == v->cosine)))
         return NULL;
     pos_job *j = calloc(1, sizeof *j);
@@ -136,6 +196,12 @@ static gb_job *pos_update(void *self, const gb_shared *sh) {
     j->base = (gb_job){pos_job_run, pos_job_finish, pos_job_free, "computing positional encodings"};
     j->d = d, j->n_pos = n, j->cosine = v->cosine, j->model = m;
     j->rope = rope, j->theta = rope ? m->cfg.rope_theta : 10000.0;
+    if (m) {
+        j->prompt = strdup(prompt);
+        j->own_tok = v->own_tok ? strdup(v->own_tok) : NULL;
+        j->ids_arg = v->ids_arg ? strdup(v->ids_arg) : NULL;
+        j->token = v->token;
+    }
     v->job_out = true;
     return &j->base;
 }
@@ -160,6 +226,9 @@ static void *pos_create(const gb_view_args *a, gb_error *err) {
     v->length = a->length > 0 ? a->length : 48;
     v->pair = a->pair >= 0 && a->pair < v->dim / 2 ? a->pair : 0;
     v->hover_p = v->hover_i = v->hover_a = v->hover_b = -1;
+    v->own_tok = a->tokenizer ? strdup(a->tokenizer) : NULL;
+    v->ids_arg = a->ids ? strdup(a->ids) : NULL;
+    v->token = a->token;
     gb_ui_init(&v->ui, gb_theme_normal());
     gb_widget_slider(&v->dim_s, "d", v->dim, 2, MAX_DIM, 2, 0);
     gb_widget_set_tooltip(&v->dim_s, "Model width d: the number of dimensions of each encoding");
@@ -181,6 +250,7 @@ static void pos_destroy(void *self) {
     if (!v) return;
     free(v->pe);
     free(v->sim);
+    free(v->sum), free(v->c_prompt), free(v->own_tok), free(v->ids_arg);
     gb_widget_free(&v->dim_s);
     gb_widget_free(&v->len_s);
     gb_widget_free(&v->pair_s);
@@ -190,15 +260,23 @@ static void pos_destroy(void *self) {
 
 /* ---- layout ---- */
 
-static void geometry(double w, double h, const gb_shared *sh, pos_geom *g) {
+static double sum_row_h(const gb_theme *t) { return t->font * 2.2; }
+
+static void geometry(const pos_view *v, double w, double h, const gb_shared *sh, pos_geom *g) {
     const gb_theme *t = sh->theme;
     gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
     if (r.w < 0) r.w = 0;
     if (r.h < 0) r.h = 0;
     g->controls = sh->interactive ? gb_rect_cut_top(&r, gb_widget_height(t), t->gap) : (gb_rect){0, 0, 0, 0};
+    g->sum = (gb_rect){0, 0, 0, 0};
+    if (v->sum || v->sum_problem[0]) { /* a model: the sum for one token along the bottom */
+        double sh_h = gb_panel_header_h("x", t) + 2 * t->pad + (v->sum ? 3 * sum_row_h(t) : t->font * 2);
+        if (r.h > 3 * sh_h) g->sum = gb_rect_cut_bottom(&r, sh_h, t->gap);
+    }
     if (r.w >= r.h * 1.15 && r.h < 34 * t->font) { /* wide and short: three side by side */
-        g->pe = gb_rect_cut_left(&r, r.w * 0.38, t->gap);
-        g->curves = gb_rect_cut_left(&r, r.w * 0.5, t->gap);
+        bool sum = g->sum.h > 0; /* then shorter still: the waves get more width for their legend */
+        g->pe = gb_rect_cut_left(&r, r.w * (sum ? 0.31 : 0.38), t->gap);
+        g->curves = gb_rect_cut_left(&r, r.w * (sum ? 0.56 : 0.5), t->gap);
         g->sim = r;
     } else if (r.w >= r.h * 1.15) { /* landscape: the matrix left, curves and similarity right */
         g->pe = gb_rect_cut_left(&r, r.w * 0.5, t->gap);
@@ -216,7 +294,7 @@ static void pos_layout(void *self, double w, double h, const gb_shared *sh) {
     v->w = w, v->h = h;
     v->ui.theme = sh->theme;
     pos_geom g;
-    geometry(w, h, sh, &g);
+    geometry(v, w, h, sh, &g);
     gb_rect c = g.controls;
     double cw = (c.w - 3 * sh->theme->gap) / 4;
     gb_widget *ws[4] = {&v->dim_s, &v->len_s, &v->pair_s, &v->cos_t};
@@ -304,6 +382,68 @@ static void draw_curves(cairo_t *cr, gb_rect r, const pos_view *v, const gb_them
     free(buf);
 }
 
+/* One strip: a label, then the first k values as coloured cells with the
+ * numbers printed in them. */
+static void draw_strip(cairo_t *cr, gb_rect r, const char *label, const float *x, int k, double a, double lw,
+                       const gb_theme *t) {
+    gb_font fb = gb_font_body(t), fs = gb_font_small(t);
+    gb_set_rgb(cr, t->fg);
+    gb_text_draw(cr, &fb, label, r.x, r.y + r.h / 2, GB_LEFT, GB_MIDDLE, lw - t->pad);
+    double cw = (r.w - lw) / k;
+    for (int i = 0; i < k; i++) {
+        gb_rect c = {r.x + lw + i * cw, r.y + 2, cw - 2, r.h - 4};
+        gb_rgb col = gb_scale_color(GB_SCALE_DIVERGING, gb_scale_t(x[i], -a, a));
+        gb_set_rgb(cr, col);
+        cairo_rectangle(cr, c.x, c.y, c.w, c.h);
+        cairo_fill(cr);
+        char num[24];
+        snprintf(num, sizeof num, "%.2f", x[i]);
+        gb_set_rgb(cr, gb_text_on(col));
+        gb_text_draw(cr, &fs, num, c.x + c.w / 2, c.y + c.h / 2, GB_CENTER, GB_MIDDLE, c.w);
+    }
+}
+
+static void draw_sum(cairo_t *cr, gb_rect r, const pos_view *v, const gb_theme *t) {
+    char title[200], sub[240];
+    if (!v->sum) {
+        gb_rect in = gb_draw_panel(cr, r, "Token embedding + position = input", "", t);
+        gb_set_rgb(cr, t->fg_dim);
+        gb_font fb = gb_font_body(t);
+        gb_text_draw(cr, &fb, v->sum_problem, in.x, in.y, GB_LEFT, GB_TOP, in.w);
+        return;
+    }
+    int d = v->sum_d;
+    snprintf(title, sizeof title, "What the first layer reads for \xE2\x80\x9C%s\xE2\x80\x9D (token %d of %d, position %d)", v->sum_label,
+             v->sum_pos + 1, v->sum_n, v->sum_pos);
+    if (v->rope)
+        snprintf(sub, sizeof sub, "RoPE adds no vector: the input is the embedding alone, and the position turns queries and keys");
+    else snprintf(sub, sizeof sub, "token embedding + positional encoding = input, dimension by dimension%s",
+                  d > 0 ? "; the first dimensions shown" : "");
+    gb_rect in = gb_draw_panel(cr, r, title, sub, t);
+    gb_font fs = gb_font_small(t);
+    double numw, nh, lw = fmin(in.w * 0.3, t->font * 15);
+    gb_text_size(cr, &fs, "-0.00", &numw, &nh);
+    int k = (int)fmin(d, floor((in.w - lw - t->font * 6) / (numw + 8)));
+    if (k < 1) return;
+    double a = 0;
+    for (int i = 0; i < 3 * d; i++) a = fmax(a, fabs(v->sum[i]));
+    if (a == 0) a = 1;
+    char lab[3][96];
+    snprintf(lab[0], sizeof lab[0], "embedding of \xE2\x80\x9C%s\xE2\x80\x9D", v->sum_label);
+    if (v->rope) snprintf(lab[1], sizeof lab[1], "+ nothing (RoPE)");
+    else snprintf(lab[1], sizeof lab[1], "+ position %d", v->sum_pos);
+    snprintf(lab[2], sizeof lab[2], "= input");
+    double rh = sum_row_h(t);
+    gb_rect strip = {in.x, in.y, in.w - t->font * 6, rh};
+    for (int s = 0; s < 3; s++, strip.y += rh) draw_strip(cr, strip, lab[s], v->sum + (size_t)s * d, k, a, lw, t);
+    if (k < d) {
+        char more[64];
+        snprintf(more, sizeof more, "+ %d more", d - k);
+        gb_set_rgb(cr, t->fg_dim);
+        gb_text_draw(cr, &fs, more, strip.x + strip.w + t->pad, in.y + rh * 1.5, GB_LEFT, GB_MIDDLE, t->font * 6 - t->pad);
+    }
+}
+
 static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared *sh) {
     const pos_view *v = self;
     const gb_theme *t = sh->theme;
@@ -319,11 +459,12 @@ static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb
         snprintf(sub, sizeof sub, "%s: %s positions, d = %d, positions 0\xE2\x80\x93%d (the model's own encoding)",
                  sh->model_name ? sh->model_name : "model", gb_pos_name(m->cfg.pos), v->d, v->n_pos - 1);
     else
-        snprintf(sub, sizeof sub, "Sinusoidal, d = %d, positions 0\xE2\x80\x93%d:  PE(p, 2i) = sin(p / 10000^(2i/d)),  "
-                 "PE(p, 2i+1) = cos(p / 10000^(2i/d))", v->d, v->n_pos - 1);
+        snprintf(sub, sizeof sub, "%s%sSinusoidal, d = %d, positions 0\xE2\x80\x93%d:  PE(p, 2i) = sin(p / 10000^(2i/d)),  "
+                 "PE(p, 2i+1) = cos(p / 10000^(2i/d))", m && sh->model_name ? sh->model_name : "",
+                 m && sh->model_name ? ": " : "", v->d, v->n_pos - 1);
     gb_view_header(cr, w, h, "Positional encoding", v->computed && !v->no_table ? sub : "", t);
     pos_geom g;
-    geometry(w, h, sh, &g);
+    geometry(v, w, h, sh, &g);
     if (v->computed && v->no_table) {
         snprintf(sub, sizeof sub, "%s adds no position vectors to its inputs (%s): %s",
                  sh->model_name ? sh->model_name : "This model", m ? gb_pos_name(m->cfg.pos) : "?",
@@ -352,6 +493,7 @@ static void pos_draw(cairo_t *cr, double w, double h, const void *self, const gb
     in = gb_draw_panel(cr, g.sim, "Similarity between positions", sim_sub, t);
     gb_heatmap sm = sim_heatmap(v);
     gb_draw_heatmap(cr, in, &sm, t);
+    if (g.sum.h > 0) draw_sum(cr, g.sum, v, t);
     if (sh->interactive) gb_ui_draw(cr, &v->ui);
 }
 
@@ -367,7 +509,7 @@ static gb_rect panel_content(gb_rect r, const char *subtitle, const gb_theme *t)
 static bool hover(pos_view *v, const gb_event *ev, const gb_shared *sh) {
     if (!v->computed || v->no_table) return false;
     pos_geom g;
-    geometry(v->w, v->h, sh, &g);
+    geometry(v, v->w, v->h, sh, &g);
     int p = -1, i = -1, a = -1, b = -1;
     gb_heatmap hm = pe_heatmap(v), sm = sim_heatmap(v);
     gb_heatmap_geom hg;
@@ -420,6 +562,14 @@ static bool pos_event(void *self, const gb_event *ev, const gb_shared *sh) {
             v->pair_s.changed = false;
             return true;
         }
+        if ((ev->ch == ',' || ev->ch == '.') && v->sum) { /* another token of the prompt: recompute the sum */
+            int t = (v->token >= 0 ? v->token : v->sum_pos) + (ev->ch == '.' ? 1 : -1);
+            if (t < 0 || t >= v->sum_n) return false;
+            v->token = t;
+            free(v->c_prompt);
+            v->c_prompt = NULL;
+            return true;
+        }
         if (ev->ch == 'c') {
             v->cosine = !v->cosine;
             sync_widgets(v);
@@ -431,17 +581,29 @@ static bool pos_event(void *self, const gb_event *ev, const gb_shared *sh) {
 
 static gb_ui *pos_ui(void *self) { return &((pos_view *)self)->ui; }
 
-/* "encoding" [positions, d] and "similarity" [positions, positions]. */
+/* "encoding" [positions, d], "similarity" [positions, positions] and, with a
+ * model, "sum" [3, d]: embedding, position and input of the chosen token. */
 static const float *pos_matrix(const void *self, const char *name, int *rows, int *cols) {
     const pos_view *v = self;
     if (!v->computed || v->no_table) return NULL;
     if (strcmp(name, "encoding") == 0) return *rows = v->n_pos, *cols = v->d, v->pe;
     if (strcmp(name, "similarity") == 0) return *rows = *cols = v->n_pos, v->sim;
+    if (strcmp(name, "sum") == 0 && v->sum) return *rows = 3, *cols = v->sum_d, v->sum;
     return NULL;
 }
 
+/* A prompt longer than the context cannot be shown: render says so. */
+static const char *pos_input_error(const void *self) {
+    const pos_view *v = self;
+    static char msg[360];
+    if (!v->sum_too_long) return NULL;
+    snprintf(msg, sizeof msg, "positions: %s", v->sum_problem);
+    return msg;
+}
+
 static const char *const POS_KEYS[] = {"[  ]", "previous / next pair of dimensions as curves",
-                                       "c", "dot product or cosine similarity", NULL};
+                                       "c", "dot product or cosine similarity",
+                                       ",  .", "previous / next prompt token for embedding + position = input", NULL};
 
 const gb_view gb_view_positions = {
     .name = "positions",
@@ -456,4 +618,5 @@ const gb_view gb_view_positions = {
     .shortcuts = POS_KEYS,
     .ui = pos_ui,
     .matrix = pos_matrix,
+    .input_error = pos_input_error,
 };

@@ -1,0 +1,153 @@
+/* test_viz_attention_images.c - image tests of the attention and lens views:
+ * small renders with the hermetic fonts compared (with a tolerance) against
+ * reviewed references in tests/images/. After a deliberate change:
+ *     GB_UPDATE_IMAGES=1 ./build/tests/test_viz_attention_images
+ * then LOOK at every changed PNG before committing it. */
+#include "gbtest.h"
+
+#include "glassbox/model.h"
+#include "render.h"
+#include "text.h"
+#include "view.h"
+
+#define TOLERANCE 24
+#define MAX_BAD_FRAC 0.002
+
+static gb_model *g_gpt2;
+static const char *IDS = "5,17,42,99,3,250,7,11,300,12";
+
+static void check_image(cairo_surface_t *img, const char *name) {
+    char ref[1024];
+    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
+    const char *upd = getenv("GB_UPDATE_IMAGES");
+    if (upd && *upd == '1') {
+        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
+        printf("  %-28s reference written: %s\n", name, ref);
+        return;
+    }
+    cairo_surface_write_to_png(img, gbt_tmp(name));
+    gb_image_diff d;
+    gb_error err = {0};
+    gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
+    long total = (long)d.width * d.height;
+    printf("  %-28s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff, total,
+           TOLERANCE, d.max_diff);
+    assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
+}
+
+static void render(const char *view, const gb_view_args *a, const gb_model *m, const char *model_name, bool presenter,
+                   const char *name, int w, int h) {
+    const gb_view *v = gb_view_find(view);
+    gb_error err = {0};
+    void *self = v->create(a, &err);
+    if (!self) fail_msg("create: %s", err.msg);
+    gb_shared sh = {.theme = gb_theme_get(presenter), .presenter = presenter, .model = m, .model_name = model_name};
+    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
+    gbt_assert_ok(v->check(self, &sh, &err), &err);
+    v->layout(self, w, h, &sh);
+    cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
+    assert_non_null(img);
+    check_image(img, name);
+    cairo_surface_destroy(img);
+    v->destroy(self);
+}
+
+static gb_view_args base(void) {
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.ids = IDS;
+    return a;
+}
+
+static void test_grid(void **state) {
+    (void)state;
+    gb_view_args a = base();
+    render("attention", &a, g_gpt2, "gpt2_tiny_random", false, "attention_grid", 720, 450);
+}
+
+static void test_head(void **state) {
+    (void)state;
+    gb_view_args a = base();
+    a.layer = 1, a.head = 2, a.query = 6, a.key = 2;
+    render("attention", &a, g_gpt2, "gpt2_tiny_random", false, "attention_head", 960, 600);
+}
+
+static void test_scores(void **state) {
+    (void)state;
+    gb_view_args a = base();
+    a.layer = 0, a.head = 0, a.scores = true, a.upto = 7;
+    render("attention", &a, g_gpt2, "gpt2_tiny_random", false, "attention_scores_step", 960, 600);
+}
+
+static void test_lines(void **state) {
+    (void)state;
+    gb_view_args a = base();
+    a.layer = 1, a.head = 1, a.lines = true, a.query = 8;
+    render("attention", &a, g_gpt2, "gpt2_tiny_random", false, "attention_lines", 960, 600);
+}
+
+static void test_intervention(void **state) {
+    (void)state;
+    gb_view_args a = base();
+    a.layer = 1, a.head = 1, a.off = "0.1,0.3";
+    render("attention", &a, g_gpt2, "gpt2_tiny_random", true, "attention_off_presenter", 1280, 800);
+}
+
+static void test_cross(void **state) {
+    (void)state;
+    gb_config c;
+    gb_config_defaults(&c, GB_ARCH_ENCDEC);
+    c.vocab_size = 40, c.d_model = 16, c.n_layers = 2, c.n_enc_layers = 2, c.n_heads = 2, c.n_kv_heads = 2;
+    c.d_head = 8, c.d_ff = 32, c.max_seq = 32, c.pos = GB_POS_SINUSOIDAL;
+    gb_model *m = NULL;
+    gb_error err = {0};
+    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
+    gb_model_init_random(m, 7, 0.3f);
+    gb_view_args a = base();
+    a.ids = "1,7,9,12,20";
+    a.source_ids = "3,4,5,6,30,2,8";
+    a.attn = "cross";
+    a.layer = 1, a.head = 0;
+    render("attention", &a, m, "random encoder-decoder", false, "attention_cross", 960, 600);
+    gb_model_free(m);
+}
+
+static void test_lens(void **state) {
+    (void)state;
+    gb_view_args a = base();
+    render("lens", &a, g_gpt2, "gpt2_tiny_random", false, "lens", 720, 450);
+}
+
+static int setup(void **state) {
+    (void)state;
+    gb_error err = {0};
+    if (gb_model_load(gbt_fixture("gpt2_tiny_random"), &g_gpt2, &err)) fail_msg("%s", err.msg);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    gb_model_free(g_gpt2);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    gbt_init(argc, argv);
+    gb_error err = {0};
+    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
+        printf("SKIPPED: image tests need the DejaVu fonts: %s\n", err.msg);
+        return 0;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_head),
+        cmocka_unit_test(test_scores),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_intervention),
+        cmocka_unit_test(test_cross),
+        cmocka_unit_test(test_lens),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    gb_text_shutdown();
+    return rc;
+}
