@@ -84,10 +84,27 @@ static void show_at(cmp_view *v) {
     }
 }
 
+/* The first step where some strategy chose differently from the first one
+ * (where the comparison is interesting), else 0. */
+static int first_difference(const cmp_view *v) {
+    if (!v->p[0].s) return 0;
+    int a[CMP_PATH], b[CMP_PATH];
+    int na = gb_session_tokens(v->p[0].s, false, a, CMP_PATH);
+    int best = na;
+    for (int i = 1; i < v->n; i++) {
+        if (!v->p[i].s) continue;
+        int nb = gb_session_tokens(v->p[i].s, false, b, CMP_PATH), k = 0;
+        while (k < na && k < nb && k < CMP_PATH && a[k] == b[k]) k++;
+        if (k < best) best = k;
+    }
+    return best < na ? best : 0;
+}
+
 static gb_job *cmp_update(void *self, const gb_shared *sh) {
     cmp_view *v = self;
     bool ch = false;
     for (int i = 0; i < v->n; i++) ch |= gb_samp_sync(&v->p[i], sh);
+    if (ch && v->at < 0) v->at = first_difference(v);
     if (ch) show_at(v);
     return NULL;
 }
@@ -160,10 +177,10 @@ static void cmp_draw(cairo_t *cr, double w, double h, const void *self, const gb
         const gb_session_node *last = n > 0 ? gb_session_node_at(p->s, path[n > CMP_PATH ? CMP_PATH - 1 : n - 1]) : NULL;
         double ent = 0;
         for (int k = 0; k < n && k < CMP_PATH; k++) ent += gb_session_node_at(p->s, path[k])->entropy_final;
-        snprintf(st, sizeof st, "%d tokens, log p %.2f (%.2f per token), mean entropy %.2f nats", n,
-                 last ? last->total_logprob_t1 : 0, last && n ? last->total_logprob_t1 / n : 0, n ? ent / n : 0);
+        snprintf(st, sizeof st, "%d tokens, log p %.2f, entropy %.2f", n, last ? last->total_logprob_t1 : 0,
+                 n ? ent / n : 0);
         gb_rect in = gb_draw_panel(cr, col, title, st, t);
-        gb_rect text = gb_rect_cut_top(&in, fmin(in.h * 0.42, t->font * 1.5 * 9), t->gap);
+        gb_rect text = gb_rect_cut_top(&in, fmin(in.h * 0.3, t->font * 1.5 * 4), t->gap);
         draw_text(cr, text, p, t);
         gb_set_rgb(cr, t->grid);
         cairo_set_line_width(cr, t->hairline);

@@ -51,7 +51,7 @@ static void cut_line(cairo_t *cr, const gb_bars_geom *g, gb_rect r, int rank, co
     cairo_set_dash(cr, NULL, 0, 0);
     gb_font fs = gb_font_small(t);
     fs.bold = true;
-    gb_text_draw(cr, &fs, what, r.x + r.w, y - 2, GB_RIGHT, GB_BOTTOM, 0);
+    gb_text_draw(cr, &fs, what, r.x + r.w, y + 2, GB_RIGHT, GB_TOP, 0);
 }
 
 static void draw_bars(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_theme *t, bool compact) {
@@ -234,8 +234,11 @@ static void draw_summary(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_t
     if (compact) {
         gb_set_rgb(cr, t->fg_dim);
         char s[200];
-        snprintf(s, sizeof s, "entropy %.2f -> %.2f nats, kept %d, u = %.3f", rec->entropy_t1, rec->entropy_final,
-                 rec->n_kept, rec->draw);
+        if (rec->settings.temperature == 0)
+            snprintf(s, sizeof s, "entropy %.2f nats; greedy: the best token, no draw", rec->entropy_t1);
+        else
+            snprintf(s, sizeof s, "entropy %.2f -> %.2f nats, kept %d, u = %.3f", rec->entropy_t1, rec->entropy_final,
+                     rec->n_kept, rec->draw);
         gb_text_draw(cr, &fs, s, area.x, area.y, GB_LEFT, GB_TOP, area.w);
         return;
     }

@@ -12,6 +12,7 @@ typedef struct dist_view {
     double w, h;
     /* generation view only */
     int hover_node;
+    int branch_at;               /* --at: branch there after the first steps, -1 none */
 } dist_view;
 
 void dist_controls_init(dist_view *v);

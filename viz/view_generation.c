@@ -26,6 +26,7 @@ static void *gen_create(const gb_view_args *a, gb_error *err) {
     gb_widget_set_tooltip(&v->branch, "A new continuation from the shown step with the current settings (b)");
     gb_ui_add(&v->ui, &v->branch);
     v->hover_node = -1;
+    v->branch_at = a->at;
     return v;
 }
 
@@ -40,7 +41,13 @@ static void gen_destroy(void *self) {
 
 static gb_job *gen_update(void *self, const gb_shared *sh) {
     dist_view *v = self;
-    gb_samp_sync(&v->p, sh);
+    if (gb_samp_sync(&v->p, sh) && v->p.s && v->branch_at >= 0 && v->branch_at < gb_samp_n_generated(&v->p)) {
+        /* --at I: a second path from step I, as long as the first */
+        int n = gb_samp_n_generated(&v->p);
+        gb_samp_branch_at(&v->p, v->branch_at);
+        while (gb_samp_n_generated(&v->p) < n && !gb_session_done(v->p.s)) gb_samp_step(&v->p);
+        v->branch_at = -1;
+    }
     gb_samp_refresh(&v->p);
     return NULL;
 }
@@ -54,7 +61,10 @@ static void gen_geometry(const dist_view *v, double w, double h, const gb_shared
     gb_rect r = dist_body(v, w, h, sh);
     if (sh->interactive) gb_rect_cut_top(&r, 2 * gb_widget_height(t) + t->gap / 2, t->gap);
     g->text = gb_rect_cut_top(&r, t->font * 1.6, t->gap / 2);
-    g->tree = gb_rect_cut_left(&r, r.w * 0.42, t->gap);
+    int rows = 0;
+    for (int b = 0; v->p.s && b < gb_session_n_branches(v->p.s); b++) rows += gb_session_branch_info(v->p.s, b)->alive;
+    double want = gb_panel_header_h("x", t) + 2 * t->pad + fmax(1, rows) * t->font * 2.6;
+    g->tree = gb_rect_cut_top(&r, fmin(r.h * 0.4, want), t->gap);
     g->dist = r;
 }
 
