@@ -131,7 +131,8 @@ void dist_draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t)
     int n = gb_session_path(p->s, gb_session_current_branch(p->s), path, 512);
     if (n > 512) n = 512;
     gb_font fb = gb_font_body(t);
-    double x = r.x, y = r.y;
+    double x = r.x, y = r.y, sp;
+    gb_text_size(cr, &fb, "  ", &sp, NULL);
     char lab[64];
     gb_set_rgb(cr, t->fg_dim);
     for (int i = 0; i < p->n_prompt && x < r.x + r.w; i++) {
@@ -139,7 +140,7 @@ void dist_draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t)
         double tw;
         gb_text_size(cr, &fb, lab, &tw, NULL);
         gb_text_draw(cr, &fb, lab, x, y, GB_LEFT, GB_TOP, 0);
-        x += tw + 6;
+        x += tw + sp;
     }
     for (int i = 0; i < n && x < r.x + r.w; i++) {
         const gb_session_node *nd = gb_session_node_at(p->s, path[i]);
@@ -157,7 +158,7 @@ void dist_draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t)
         fb.bold = true;
         gb_text_draw(cr, &fb, lab, x, y, GB_LEFT, GB_TOP, 0);
         fb.bold = false;
-        x += tw + 8;
+        x += tw + sp;
     }
 }
 

@@ -46,6 +46,9 @@ static gb_job *gen_update(void *self, const gb_shared *sh) {
         int n = gb_samp_n_generated(&v->p);
         gb_samp_branch_at(&v->p, v->branch_at);
         while (gb_samp_n_generated(&v->p) < n && !gb_session_done(v->p.s)) gb_samp_step(&v->p);
+        int path[GEN_MAX_PATH]; /* show the step where the paths part */
+        if (gb_session_path(v->p.s, gb_session_current_branch(v->p.s), path, GEN_MAX_PATH) > v->branch_at)
+            gb_samp_show(&v->p, path[v->branch_at]);
         v->branch_at = -1;
     }
     gb_samp_refresh(&v->p);
