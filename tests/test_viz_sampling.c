@@ -135,6 +135,90 @@ static void test_branching(void **state) {
     gb_view_generation.destroy(v);
 }
 
+static void expect_bad(const char *const *args, const char *needle, const char *out);
+
+static void expect_bad_view(const char *good) {
+    const char *out = gbt_tmp("sess.png");
+    const char *args[] = {"render", "generation", "--model", "classroom", "--session", good, "--size", "640x400",
+                          "--out", out, NULL};
+    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, args), 0);
+    remove(out);
+    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--session", gbt_tmp("junk.safetensors"),
+                                "--out", out, NULL}, "junk.safetensors", out);
+}
+
+/* Save a session with a branch and a re-sampled step, load it back: the same
+ * tree, token for token; the generation view opens it (--session). */
+static void test_session_save_load(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = 5, a.seed = 4, a.at = 1;
+    dist_view *v = open_view("generation", &a);
+    gb_shared sh = shared();
+    gb_view_generation.layout(v, 1280, 800, &sh);
+    gb_slider_set(&v->temp, 2.0); /* re-sample the tip of branch 1 */
+    v->temp.changed = true;
+    dist_controls_read(v);
+    assert_int_equal(gb_session_n_branches(v->p.s), 2);
+    const char *path = gbt_tmp("session.safetensors");
+    gb_error err = {0};
+    gbt_assert_ok(gb_samp_save(&v->p, path, &err), &err);
+    gb_session *s2 = NULL;
+    char *extra = NULL;
+    gbt_assert_ok(gb_session_load(g_model, path, &s2, &extra, &err), &err);
+    assert_non_null(extra);
+    assert_non_null(strstr(extra, PROMPT));
+    free(extra);
+    assert_int_equal(gb_session_n_branches(s2), 2);
+    assert_int_equal(gb_session_current_branch(s2), gb_session_current_branch(v->p.s));
+    for (int b = 0; b < 2; b++) {
+        int p1[64], p2[64];
+        int n1 = gb_session_path(v->p.s, b, p1, 64), n2 = gb_session_path(s2, b, p2, 64);
+        assert_int_equal(n1, n2);
+        for (int i = 0; i < n1; i++) {
+            const gb_session_node *x = gb_session_node_at(v->p.s, p1[i]), *y = gb_session_node_at(s2, p2[i]);
+            assert_int_equal(x->token, y->token);
+            assert_true(x->draw == y->draw);
+            assert_true(fabs(x->total_logprob_t1 - y->total_logprob_t1) < 1e-9);
+            assert_true(x->settings.temperature == y->settings.temperature);
+        }
+    }
+    gb_session_free(s2);
+    /* the view replays it */
+    int r1, c1, r2, c2;
+    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
+    float copy[64 * 5];
+    assert_true(r1 * c1 <= 64 * 5);
+    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
+    gb_view_args b;
+    gb_view_args_defaults(&b);
+    b.session = path;
+    dist_view *w = open_view("generation", &b);
+    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
+    assert_int_equal(r1, r2);
+    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    assert_int_equal(w->p.seed, 4);
+    gb_view_generation.destroy(w);
+    gb_view_generation.destroy(v);
+    /* not a session; another model's */
+    FILE *fp = fopen(gbt_tmp("junk.safetensors"), "wb");
+    fputs("not a safetensors file", fp);
+    fclose(fp);
+    gb_error e2 = {0};
+    assert_int_not_equal(gb_session_load(g_model, gbt_tmp("junk.safetensors"), &s2, NULL, &e2), GB_OK);
+    assert_null(s2);
+    printf("  junk: %s\n", e2.msg);
+    gb_model *other = NULL;
+    gbt_assert_ok(gb_model_load(gbt_fixture("llama2c_stories260K/stories260K.bin"), &other, &err), &err);
+    gb_error e3 = {0};
+    assert_int_equal(gb_session_load(other, path, &s2, NULL, &e3), GB_ERR_INPUT);
+    printf("  other model: %s\n", e3.msg);
+    assert_non_null(strstr(e3.msg, "vocabulary"));
+    gb_model_free(other);
+    expect_bad_view(path);
+}
+
 /* ---- images ---- */
 
 static void check_image(cairo_surface_t *img, const char *name) {
@@ -280,6 +364,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_step_and_back),
         cmocka_unit_test(test_temperature_resamples_without_forward),
         cmocka_unit_test(test_branching),
+        cmocka_unit_test(test_session_save_load),
         cmocka_unit_test(test_images),
         cmocka_unit_test(test_cli),
     };

@@ -21,6 +21,7 @@ extern const char *const GB_STRATEGY_NAMES[GB_STRAT_N];
 
 typedef struct gb_samp {
     char *tok_arg;
+    char *session_path;          /* --session: replay this saved session first */
     gb_att_tokens tokens;        /* the tokenizer (the model's, or --tokenizer) */
     const void *c_model;         /* the model and prompt the session was built for */
     char *c_prompt;
@@ -43,6 +44,7 @@ typedef struct gb_samp {
     int prev_token;
     gb_sampler_settings prev_set;
     char error[256];
+    char note[300];              /* e.g. where the session was saved */
 } gb_samp;
 
 gb_sampler_settings gb_samp_settings_of(gb_strategy st, double t, int k, double p);
@@ -70,6 +72,8 @@ int gb_samp_n_generated(const gb_samp *p);
 void gb_samp_label(const gb_samp *p, int id, char *buf, size_t cap);
 /* Make rec the shown decision's record (sorted kept set); false if none. */
 bool gb_samp_refresh(gb_samp *p);
+/* Save the session (gb_session_save) with the prompt text as extra metadata. */
+gb_status gb_samp_save(const gb_samp *p, const char *path, gb_error *err);
 
 /* The shown decision as bars, cuts, the cumulative curve and the draw strip. */
 typedef struct gb_dist_geom {

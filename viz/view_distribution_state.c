@@ -57,6 +57,7 @@ bool gb_samp_init(gb_samp *p, const gb_view_args *a, int default_steps, gb_error
     }
     if (p->temperature == 0) p->temperature = 1; /* the slider's value when greedy */
     p->tok_arg = dup_str(a->tokenizer);
+    p->session_path = dup_str(a->session);
     return true;
 }
 
@@ -75,6 +76,7 @@ void gb_samp_free(gb_samp *p) {
     if (p->rec.vocab) gb_sample_record_free(&p->rec);
     gb_att_tokens_close(&p->tokens);
     free(p->tok_arg);
+    free(p->session_path);
     free(p->c_prompt);
     memset(p, 0, sizeof *p);
 }
@@ -125,6 +127,15 @@ static bool encode(gb_samp *p, const gb_model *m, const char *text, int *stop, i
     return true;
 }
 
+static bool alloc_record(gb_samp *p, const gb_model *m) {
+    if (p->rec.vocab == m->cfg.vocab_size) return true;
+    if (p->rec.vocab) gb_sample_record_free(&p->rec);
+    memset(&p->rec, 0, sizeof p->rec);
+    gb_error e = {0};
+    if (gb_sample_record_init(&p->rec, m->cfg.vocab_size, &e)) return snprintf(p->error, sizeof p->error, "%s", e.msg), false;
+    return true;
+}
+
 static bool build(gb_samp *p, const gb_model *m, const char *text) {
     if (m->cfg.arch == GB_ARCH_ENCDEC)
         return snprintf(p->error, sizeof p->error, "Sampling is shown for decoder models; this one is an encoder-decoder"), false;
@@ -132,6 +143,22 @@ static bool build(gb_samp *p, const gb_model *m, const char *text) {
     if (!p->tokens.tok)
         return snprintf(p->error, sizeof p->error, "%s", p->tokens.error[0] ? p->tokens.error
                         : "The model names no tokenizer: give --tokenizer"), false;
+    gb_error e = {0};
+    if (p->session_path) { /* replay the saved session, once */
+        if (gb_session_load(m, p->session_path, &p->s, NULL, &e))
+            return snprintf(p->error, sizeof p->error, "%s", e.msg), false;
+        int n;
+        const int *ids = gb_session_prompt(p->s, &n);
+        p->prompt = malloc((size_t)n * sizeof *p->prompt);
+        if (!p->prompt) return false;
+        memcpy(p->prompt, ids, (size_t)n * sizeof *ids);
+        p->n_prompt = n;
+        p->seed = p->c_seed = gb_session_seed(p->s);
+        p->max_new = p->c_max_new = gb_session_max_new_tokens(p->s);
+        free(p->session_path);
+        p->session_path = NULL;
+        return alloc_record(p, m) && (p->shown = gb_samp_tip(p), true);
+    }
     int stop[2], n_stop;
     if (!encode(p, m, text, stop, &n_stop)) return false;
     int room = m->cfg.max_seq - p->n_prompt + 1;
@@ -144,13 +171,8 @@ static bool build(gb_samp *p, const gb_model *m, const char *text) {
     o.settings = gb_samp_settings(p);
     memcpy(o.stop_ids, stop, sizeof stop);
     o.n_stop = n_stop;
-    gb_error e = {0};
     if (gb_session_new(m, &o, &p->s, &e)) return snprintf(p->error, sizeof p->error, "%s", e.msg), false;
-    if (p->rec.vocab != m->cfg.vocab_size) {
-        if (p->rec.vocab) gb_sample_record_free(&p->rec);
-        memset(&p->rec, 0, sizeof p->rec);
-        if (gb_sample_record_init(&p->rec, m->cfg.vocab_size, &e)) return snprintf(p->error, sizeof p->error, "%s", e.msg), false;
-    }
+    if (!alloc_record(p, m)) return false;
     for (int i = 0; i < p->init_steps && !gb_session_done(p->s); i++)
         if (gb_session_step(p->s, &e)) return snprintf(p->error, sizeof p->error, "%s", e.msg), false;
     p->shown = gb_samp_tip(p);
@@ -256,4 +278,24 @@ int gb_dist_top(const gb_sample_record *rec, int *ids, int n) {
         ids[j] = v;
     }
     return have;
+}
+
+gb_status gb_samp_save(const gb_samp *p, const char *path, gb_error *err) {
+    if (!p->s) return gb_fail(err, GB_ERR_INPUT, "%s: nothing to save yet", path);
+    /* {"prompt": "..."} with the text escaped for JSON */
+    const char *t = p->c_prompt ? p->c_prompt : "";
+    size_t n = strlen(t);
+    char *extra = malloc(6 * n + 16), *q = extra;
+    if (!extra) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    q += sprintf(q, "{\"prompt\":\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == '"' || c == '\\') *q++ = '\\', *q++ = (char)c;
+        else if (c < 0x20) q += sprintf(q, "\\u%04x", c);
+        else *q++ = (char)c;
+    }
+    strcpy(q, "\"}");
+    gb_status st = gb_session_save(p->s, path, extra, err);
+    free(extra);
+    return st;
 }

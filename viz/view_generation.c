@@ -12,6 +12,7 @@
 #include "view_distribution_view.h"
 
 #define GEN_MAX_PATH 512
+#define GEN_SAVE_FILE "glassbox-session.safetensors"
 
 static void *gen_create(const gb_view_args *a, gb_error *err) {
     dist_view *v = calloc(1, sizeof *v);
@@ -51,6 +52,8 @@ static gb_job *gen_update(void *self, const gb_shared *sh) {
             gb_samp_show(&v->p, path[v->branch_at]);
         v->branch_at = -1;
     }
+    if (v->p.s && (uint64_t)v->seed.value != v->p.seed) gb_slider_set(&v->seed, (double)v->p.seed); /* a replayed session */
+    if (v->p.s && (int)v->maxnew.value != v->p.max_new) gb_slider_set(&v->maxnew, v->p.max_new);
     gb_samp_refresh(&v->p);
     return NULL;
 }
@@ -202,9 +205,10 @@ static void gen_draw(cairo_t *cr, double w, double h, const void *self, const gb
     cairo_paint(cr);
     char sub[320];
     int depth = p->s && p->shown >= 0 ? gb_session_node_at(p->s, p->shown)->depth + 1 : 0;
-    snprintf(sub, sizeof sub, "%s, seed %llu: %d tokens on branch %d of %d; showing step %d",
+    snprintf(sub, sizeof sub, "%s, seed %llu: %d tokens on branch %d of %d; showing step %d%s%s",
              sh->model_name ? sh->model_name : "model", (unsigned long long)p->seed, gb_samp_n_generated(p),
-             p->s ? gb_session_current_branch(p->s) : 0, p->s ? gb_session_n_branches(p->s) : 0, depth);
+             p->s ? gb_session_current_branch(p->s) : 0, p->s ? gb_session_n_branches(p->s) : 0, depth,
+             p->note[0] ? " \xE2\x80\x94 " : "", p->note);
     gb_view_header(cr, w, h, "Generation: the timeline and its branches", sub, t);
     gen_geom g;
     gen_geometry(v, w, h, sh, &g);
@@ -263,6 +267,13 @@ static bool gen_event(void *self, const gb_event *ev, const gb_shared *sh) {
         return true;
     }
     if (ev->type == GB_EV_KEY && !ev->mods && ev->key == GB_KEY_CHAR && ev->ch == 'b') return branch_here(v);
+    if (ev->type == GB_EV_KEY && !ev->mods && ev->key == GB_KEY_CHAR && ev->ch == 'w') {
+        gb_error e = {0};
+        if (gb_samp_save(&v->p, GEN_SAVE_FILE, &e)) snprintf(v->p.note, sizeof v->p.note, "%s", e.msg);
+        else snprintf(v->p.note, sizeof v->p.note, "saved to %s (open it with glassbox view --session %s)", GEN_SAVE_FILE,
+                      GEN_SAVE_FILE);
+        return true;
+    }
     if (ev->type == GB_EV_KEY && !ev->mods && (ev->key == GB_KEY_LEFT || ev->key == GB_KEY_RIGHT) && v->p.s) {
         const gb_session_node *nd = v->p.shown >= 0 ? gb_session_node_at(v->p.s, v->p.shown) : NULL;
         int path[GEN_MAX_PATH];
@@ -306,7 +317,8 @@ static gb_status gen_check(const void *self, const gb_shared *sh, gb_error *err)
 
 static const char *const GEN_KEYS[] = {"space / backspace", "step / remove the last token", "Left  Right",
                                        "show the previous / next step", "click a token", "show that step as it was",
-                                       "b", "branch from the shown step (current settings)", "p  r", "play / pause, reset", NULL};
+                                       "b", "branch from the shown step (current settings)", "p  r", "play / pause, reset",
+                                       "w", "save the session to " GEN_SAVE_FILE, NULL};
 
 const gb_view gb_view_generation = {
     .name = "generation",
