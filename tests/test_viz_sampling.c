@@ -55,6 +55,20 @@ static void test_step_and_back(void **state) {
         assert_int_equal(v->p.rec.chosen, gb_session_node_at(v->p.s, v->p.shown)->token);
     }
     int third = v->p.rec.chosen;
+    /* play: a step per half second of the clock until stopped */
+    gb_event pk = key(GB_KEY_CHAR, 'p');
+    assert_true(gb_view_distribution.event(v, &pk, &sh));
+    assert_true(gb_view_distribution.tick(v, 100.0));
+    assert_int_equal(gb_samp_n_generated(&v->p), 4);
+    assert_true(gb_view_distribution.tick(v, 100.2));
+    assert_int_equal(gb_samp_n_generated(&v->p), 4);
+    assert_true(gb_view_distribution.tick(v, 100.6));
+    assert_int_equal(gb_samp_n_generated(&v->p), 5);
+    assert_true(gb_view_distribution.event(v, &pk, &sh));
+    assert_false(gb_view_distribution.tick(v, 200.0));
+    assert_int_equal(gb_samp_n_generated(&v->p), 5);
+    assert_true(gb_view_distribution.event(v, &bs, &sh));
+    assert_true(gb_view_distribution.event(v, &bs, &sh));
     assert_true(gb_view_distribution.event(v, &bs, &sh));
     assert_int_equal(gb_samp_n_generated(&v->p), 2);
     /* the same settings and seed draw the same token again */

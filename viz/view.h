@@ -101,6 +101,8 @@ typedef struct gb_view {
     /* after settling: is what was asked for possible with this model? (e.g. a
      * layer out of range; headless renders refuse it with this message), may be NULL */
     gb_status (*check)(const void *self, const gb_shared *sh, gb_error *err);
+    /* the window's clock (seconds): true while the view animates (e.g. playing), may be NULL */
+    bool (*tick)(void *self, double now);
 } gb_view;
 
 /* The registry. */

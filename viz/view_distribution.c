@@ -220,12 +220,17 @@ bool dist_keys(dist_view *v, const gb_event *ev) {
     return ch || true;
 }
 
-/* Play: one step per event while on (the window's ticks), until done. */
-bool dist_play(dist_view *v) {
+/* Play: a step every half second of the window's clock, until done. */
+#define PLAY_PERIOD 0.5
+bool dist_tick(void *self, double now) {
+    dist_view *v = self;
     if (!v->play.on) return false;
-    if (!v->p.s || gb_session_done(v->p.s)) return v->play.on = false, true;
-    gb_samp_step(&v->p);
-    gb_samp_refresh(&v->p);
+    if (!v->p.s || gb_session_done(v->p.s)) return v->play.on = false;
+    if (now - v->last_play >= PLAY_PERIOD) {
+        v->last_play = now;
+        gb_samp_step(&v->p);
+        gb_samp_refresh(&v->p);
+    }
     return true;
 }
 
@@ -288,4 +293,5 @@ const gb_view gb_view_distribution = {
     .ui = dist_ui,
     .matrix = dist_matrix,
     .check = dist_check,
+    .tick = dist_tick,
 };

@@ -334,4 +334,5 @@ const gb_view gb_view_generation = {
     .ui = gen_ui,
     .matrix = gen_matrix,
     .check = gen_check,
+    .tick = dist_tick,
 };
