@@ -146,6 +146,7 @@ void dist_draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t)
         const gb_session_node *nd = gb_session_node_at(p->s, path[i]);
         gb_samp_label(p, nd->token, lab, sizeof lab);
         double tw, th;
+        fb.bold = true;
         gb_text_size(cr, &fb, lab, &tw, &th);
         if (path[i] == p->shown) {
             gb_set_rgb(cr, t->highlight);

@@ -219,7 +219,12 @@ static void draw_summary(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_t
     gb_samp_label(p, rec->chosen, lab, sizeof lab);
     snprintf(l[2], sizeof l[2], "3. renormalised: entropy %.2f nats; draw u = %.4f falls on \"%s\" (p = %.3f; log p at T = 1: %.3f)",
              rec->entropy_final, rec->draw, lab, rec->prob_final_chosen, rec->logprob_t1_chosen);
-    l[3][0] = '\0';
+    if (rec->settings.temperature == 0)
+        snprintf(l[3], sizeof l[3], "Greedy always gives \"%s\" here: raise the temperature to let other tokens in", lab);
+    else
+        snprintf(l[3], sizeof l[3], "Why \"%s\": the tokens before it hold %.3f of the mass, and u = %.4f falls in its slice "
+                 "[%.3f, %.3f)", lab, rec->draw_cum_before, rec->draw, rec->draw_cum_before,
+                 rec->draw_cum_before + rec->prob_final_chosen);
     if (p->have_prev && p->shown == gb_samp_tip(p)) {
         char was[48], ps[96];
         gb_samp_label(p, p->prev_token, was, sizeof was);
