@@ -5,6 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Messages quote file contents and arguments (JSON parser context, token
+ * strings, option values): control bytes become '?' so a message stays one line. */
+static void one_line(char *msg) {
+    for (char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+}
+
 gb_status gb_fail(gb_error *err, gb_status st, const char *fmt, ...) {
     if (!err || err->status != GB_OK) return st; /* keep the first, most specific message */
     err->status = st;
@@ -12,6 +19,7 @@ gb_status gb_fail(gb_error *err, gb_status st, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    one_line(err->msg);
     return st;
 }
 
@@ -30,6 +38,7 @@ void gb_error_prefix(gb_error *err, const char *fmt, ...) {
     err->msg[pl] = ':';
     err->msg[pl + 1] = ' ';
     err->msg[pl + 2 + ol] = '\0';
+    one_line(err->msg);
 }
 
 void gb_error_clear(gb_error *err) {

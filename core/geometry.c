@@ -58,6 +58,7 @@ const char *gb_metric_name(gb_metric m) { return m == GB_METRIC_EUCLIDEAN ? "euc
  * known exactly, and every row that might be in the top k is re-scored in
  * double, so the answer is the exact one. */
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define GB_HALF_KERNEL 1
 
@@ -96,7 +97,10 @@ __attribute__((target("avx2,fma,f16c"))) static void half_dots(float *out, const
 
 static int half_supported(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    /* F16C through CPUID: clang 14's __builtin_cpu_supports does not know "f16c". */
+    unsigned a, b, c, d;
+    int f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
 }
 #endif
 

@@ -111,7 +111,7 @@ int gb_tok_record_replay(const gb_tok_record *rec, int c, int steps, gb_tok_symb
     int n = ch->n_symbols;
     gb_tok_symbol *seq = malloc((size_t)(n ? n : 1) * sizeof *seq);
     if (!seq) return -1;
-    memcpy(seq, rec->symbols + ch->first_symbol, (size_t)n * sizeof *seq);
+    if (n > 0) memcpy(seq, rec->symbols + ch->first_symbol, (size_t)n * sizeof *seq); /* symbols may be NULL */
     for (int k = 0; k < steps; k++) {
         const gb_tok_merge *m = &rec->merges[ch->first_merge + k];
         if (m->pos < 0 || m->pos + 1 >= n) { /* cannot happen for a record we built */

@@ -252,6 +252,7 @@ uint64_t tk_heap_pop(tk_heap *h) {
 }
 
 void tk_heap_build(tk_heap *h) {
+    if (h->n < 2) return; /* (n - 2) / 4 rounds to 0 for n = 0: heap_down would read v[0] */
     for (int i = (h->n - 2) / 4; i >= 0; i--) heap_down(h->v, h->n, i);
 }
 

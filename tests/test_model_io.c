@@ -321,6 +321,19 @@ static void check_gpt2_weights(gb_model *m, const char *st_path, const char *pre
 }
 
 /* The GPT-2 fixture loads as a folder (source is the folder). */
+/* Found by fuzz_config_json: the JSON parser's message quotes the text near
+ * the error, newlines included; every message stays one line. */
+static void test_config_json_error_is_one_line(void **state) {
+    (void)state;
+    const char js[] = "{\"scale_\\ud80\n\n\n0embed\":1}";
+    gb_config cfg;
+    gb_error err = {0};
+    assert_int_equal(gb_config_from_json(js, sizeof js - 1, &cfg, &err), GB_ERR_INPUT);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "not valid JSON"));
+    assert_null(strchr(err.msg, '\n'));
+}
+
 static void test_gpt2_folder(void **state) {
     (void)state;
     const char *dir = gbt_fixture("gpt2_tiny_random");
@@ -560,6 +573,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_tokenizer_reference_is_relative),
         cmocka_unit_test(test_config_json_keys),
         cmocka_unit_test(test_config_json_floats_exact),
+        cmocka_unit_test(test_config_json_error_is_one_line),
         cmocka_unit_test(test_gpt2_folder),
         cmocka_unit_test(test_gpt2_file),
         cmocka_unit_test(test_gpt2_prefixed_with_buffers),

@@ -289,6 +289,28 @@ static void test_llama_invalid_utf8_byte_fallback(void **state) {
     gb_tokenizer_free(t);
 }
 
+/* Found by fuzz_bpe_encode: empty text without BOS left an empty merge heap
+ * that heap building still read (v[0] of nothing), and replaying its chunk
+ * offset a NULL symbol array. Both kinds, with a record. */
+static void test_empty_text_no_special(void **state) {
+    (void)state;
+    const char *paths[2] = {gbt_fixture("gpt2_bpe"), gbt_fixture("llama2c_stories260K/tok512.bin")};
+    for (int k = 0; k < 2; k++) {
+        gb_tokenizer *t = load_ok(paths[k]);
+        gb_error err = {0};
+        gb_tok_record *rec = gb_tok_record_new();
+        int *ids = NULL, n = -1;
+        gbt_assert_ok(gb_tokenizer_encode(t, "", 0, false, &ids, &n, rec, &err), &err);
+        assert_int_equal(n, 0);
+        assert_int_equal(rec->n_tokens, 0);
+        gb_tok_symbol sym[4]; /* and replaying its (empty) chunks, which once read through NULL */
+        for (int c = 0; c < rec->n_chunks; c++) assert_int_equal(gb_tok_record_replay(rec, c, 0, sym, 4), 0);
+        free(ids);
+        gb_tok_record_free(rec);
+        gb_tokenizer_free(t);
+    }
+}
+
 /* Streaming decode holds back half a character until it completes. */
 static void test_detok_holds_incomplete_characters(void **state) {
     (void)state;
@@ -542,6 +564,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_long_chunk_record),
         cmocka_unit_test(test_gpt2_invalid_utf8_bytewise),
         cmocka_unit_test(test_llama_invalid_utf8_byte_fallback),
+        cmocka_unit_test(test_empty_text_no_special),
         cmocka_unit_test(test_detok_holds_incomplete_characters),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_specials_and_lookup),

@@ -410,7 +410,7 @@ static void test_render_cli(void **state) {
     cairo_surface_destroy(img);
     const char *bad = gbt_tmp("bad.png");
     const char *utf[] = {"render", "tokenization", "--prompt", "bad \xFF byte", "--out", bad, NULL};
-    expect_bad(utf, "UTF-8", bad);
+    expect_bad(utf, "UTF-8 (byte 4)", bad);
     const char *empty[] = {"render", "tokenization", "--out", bad, NULL};
     expect_bad(empty, "no text", bad);
     const char *notok[] = {"render", "tokenization", "--tokenizer", gbt_tmp("nothing-here.bin"), "--prompt", "x",

@@ -1,6 +1,7 @@
 /* app_ui.c - tabs, prompt, presenter mode, help overlay and status line of the
  * viewer (see app_ui.h). No SDL here. */
 #include "app_ui.h"
+#include "lesson_player.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ void gb_app_layout(gb_app *app, double w, double h) {
     app->tabbar = gb_rect_cut_top(&r, wh + t->pad, 0);
     app->toolbar = gb_rect_cut_top(&r, wh + t->pad, 0);
     app->statusbar = gb_rect_cut_bottom(&r, t->font_small * 2, 0);
+    if (app->player) gb_player_layout(app->player, &r, t);
     app->view_area = r;
     /* tabs after the name, sized to their titles */
     gb_font fb = gb_font_body(t), ft = gb_font_title(t);
@@ -188,6 +190,7 @@ int gb_app_event(gb_app *app, const gb_event *ev) {
     bool typing = gb_ui_wants_keyboard(&app->ui) || (vu && gb_ui_wants_keyboard(vu));
     if (ev->type == GB_EV_KEY) {
         int f = global_key(app, ev);
+        if (!f && app->player && !typing) f = gb_player_event(app->player, app, ev);
         if (f) return f;
     }
     if (app->help) { /* the overlay is modal: a click or '?' closes it */
@@ -226,6 +229,7 @@ int gb_app_tick(gb_app *app, double now) {
     const gb_view *cv = app->views[app->current];
     app->animating = cv->tick && cv->tick(app->self[app->current], now);
     if (app->animating) f |= GB_APP_REDRAW;
+    if (app->player) f |= gb_player_tick(app->player, app);
     return f;
 }
 
@@ -355,6 +359,7 @@ void gb_app_draw(cairo_t *cr, const gb_app *app) {
     draw_tabs(cr, app, t);
     draw_toolbar(cr, app, t);
     draw_status(cr, app, t);
+    if (app->player) gb_player_draw(cr, app->player, app);
     gb_ui_draw(cr, &app->ui);
     if (app->help) draw_help(cr, app, t);
 }

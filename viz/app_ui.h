@@ -37,6 +37,7 @@ typedef struct gb_app {
     double busy_since, now;
     char status[256];
     bool prompt_changed;                /* views must update (read by the shell) */
+    struct gb_player *player;           /* a lesson beside the views (lesson_player.h), or NULL */
 } gb_app;
 
 gb_status gb_app_init(gb_app *app, const gb_view_args *args, const gb_shared *base, gb_error *err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "glassbox/safetensors.h" /* gb_st_sanitize_message */
 
 const gb_opt *gb_opt_find(const gb_opt *opts, int n_opts, const char *name) {
     for (int i = 0; i < n_opts; i++)
@@ -92,7 +93,9 @@ gb_status gb_parse_opts(const char *cmd, int argc, char **argv, gb_opt *opts, in
 }
 
 int gb_cli_error(const gb_error *err) {
-    fprintf(stderr, "glassbox: %s\n", err->msg[0] ? err->msg : "unknown error");
+    gb_error one = *err; /* messages quote arguments and file contents: keep them on one line */
+    gb_st_sanitize_message(&one);
+    fprintf(stderr, "glassbox: %s\n", one.msg[0] ? one.msg : "unknown error");
     return gb_exit_code(err->status ? err->status : GB_ERR_INTERNAL);
 }
 

@@ -71,5 +71,6 @@ int gb_cmd_export(int argc, char **argv);
 int gb_cmd_neighbors(int argc, char **argv);
 int gb_cmd_similarity(int argc, char **argv);
 int gb_cmd_analogy(int argc, char **argv);
+int gb_cmd_lesson(int argc, char **argv);
 
 #endif

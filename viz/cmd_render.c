@@ -9,6 +9,7 @@
 #include "text.h"
 #include "view.h"
 #include "view_model.h"
+#include "view_tokenization.h"
 
 typedef struct render_args {
     gb_view_args view;
@@ -73,8 +74,8 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
     if (!a->out) return gb_fail(err, GB_ERR_INPUT, "render: --out FILE.png|.svg|.pdf is required");
     if (a->view.dim % 2)
         return gb_fail(err, GB_ERR_INPUT, "render --dim: %d is odd; sin/cos pairs need an even width", a->view.dim);
-    if (a->view.prompt && !gb_utf8_valid(a->view.prompt, strlen(a->view.prompt)))
-        return gb_fail(err, GB_ERR_INPUT, "render --prompt: not valid UTF-8 text");
+    long bad = a->view.prompt ? gb_utf8_bad_offset(a->view.prompt, strlen(a->view.prompt)) : -1;
+    if (bad >= 0) return gb_fail(err, GB_ERR_INPUT, "render --prompt: not valid UTF-8 (byte %ld)", bad);
     if (2 * a->view.pair >= a->view.dim)
         return gb_fail(err, GB_ERR_INPUT, "render --pair: %d is beyond the %d pairs of d = %d",
                        a->view.pair, a->view.dim / 2, a->view.dim);

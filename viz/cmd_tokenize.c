@@ -288,6 +288,8 @@ static void print_steps(const gb_tokenizer *t, const gb_tok_record *r, size_t in
 
 /* ---- the command ---- */
 
+#define GB_TOKENIZE_RECORD_MAX (256 << 10)
+
 int gb_cmd_tokenize(int argc, char **argv) {
     const char *tok_path = NULL, *format = "ids";
     bool steps = false;
@@ -320,6 +322,14 @@ int gb_cmd_tokenize(int argc, char **argv) {
     gb_tok_record *rec = NULL;
     int *ids = NULL, n = 0;
     bool want_rec = steps || strcmp(format, "json") == 0;
+    /* A record keeps every symbol and merge: ~3.5 KB of memory per input byte
+     * (1 MB of text took 3.7 GB), so refuse before it runs out of memory. */
+    if (want_rec && len > GB_TOKENIZE_RECORD_MAX) {
+        gb_fail(&err, GB_ERR_INPUT, "tokenize: text of %zu bytes is too long for %s (limit %d KiB; --format ids has no such limit)",
+                len, steps ? "--steps" : "--format json", GB_TOKENIZE_RECORD_MAX >> 10);
+        free(text);
+        return gb_cli_error(&err);
+    }
     if (!gb_tokenizer_load(tok_path, &t, &err)) {
         rec = want_rec ? gb_tok_record_new() : NULL;
         if (want_rec && !rec) gb_fail(&err, GB_ERR_INTERNAL, "out of memory");

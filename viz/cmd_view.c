@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "cli.h"
+#include "lesson_player.h"
 #include "render.h"
 #include "text.h"
 #include "view_model.h"
@@ -14,7 +15,7 @@ int gb_cmd_view(int argc, char **argv) {
     gb_error err = {0};
     gb_view_args args;
     gb_view_args_defaults(&args);
-    const char *size = "1280x800", *view = NULL, *shot = NULL;
+    const char *size = "1280x800", *view = NULL, *shot = NULL, *lesson = NULL;
     bool presenter = false;
     gb_opt opts[] = {
         {"--model", NULL, GB_OPT_STR, &args.model, 0, -1, "M   model (bundled name or file)", false},
@@ -27,6 +28,7 @@ int gb_cmd_view(int argc, char **argv) {
         {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "T   tokenizer file or folder", false},
         {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
         {"--session", NULL, GB_OPT_STR, &args.session, 0, -1, "FILE   a saved sampling session to replay (generation view)", false},
+        {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE   play a lesson (lessons/*.md) beside the views", false},
         {"--screenshot", NULL, GB_OPT_STR, &shot, 0, -1, "FILE.png   draw one frame, save it, quit", false},
     };
     const char *pos[1];
@@ -52,8 +54,11 @@ int gb_cmd_view(int argc, char **argv) {
                       .model_error = model_err.msg[0] ? model_err.msg : NULL};
     gb_view_model_share(&vm, &base);
     if (shot && gb_render_fonts(&err)) return gb_cli_error(&err);
+    gb_player *player = NULL;
+    if (lesson && gb_player_open(&player, lesson, &err)) return gb_view_model_close(&vm), gb_cli_error(&err);
     gb_window *win;
     gb_status st = gb_window_open(&win, &args, &base, &(gb_window_opts){w, h, view}, &err);
+    if (!st && player) gb_player_attach(player, gb_window_app(win));
     if (!st) {
         if (shot) {
             gb_window_idle(win, 30);
@@ -63,6 +68,7 @@ int gb_cmd_view(int argc, char **argv) {
         }
         gb_window_close(win);
     }
+    gb_player_free(player);
     gb_view_model_close(&vm);
     gb_text_shutdown();
     return st ? gb_cli_error(&err) : 0;

@@ -5,7 +5,7 @@
 
 static const gb_command COMMANDS[] = {
     /* {name, function, summary, usage}: in the order --help lists them. */
-    {"view", gb_cmd_view, "open the viewer window", "glassbox view [--model M] [--prompt TEXT] [--presenter] [--size WxH]"},
+    {"view", gb_cmd_view, "open the viewer window", "glassbox view [--model M] [--prompt TEXT] [--lesson FILE] [--presenter] [--size WxH]"},
     {"render", gb_cmd_render, "render a view to PNG, SVG or PDF", "glassbox render VIEW [--model M] [--prompt TEXT] [--size WxH] [--scale S] [--presenter] [view options] --out FILE.png|.svg|.pdf\n\nViews: tokenization (--tokenizer T, --step N), embeddings (--tokenizer T, --ids 1,2,3, --token I, --pick ID[,ID]), positions (--dim D, --length N, --pair K, --token I); see docs/views.md"},
     {"tokenize", gb_cmd_tokenize, "show how text becomes token ids, step by step",
      "usage: glassbox tokenize --tokenizer T [--steps] [--format ids|json] (TEXT | -)\n\n"
@@ -45,6 +45,7 @@ static const gb_command COMMANDS[] = {
      "glassbox bench [--only AREA] [--quick] [--threads N] [--json FILE] [--data FIXTURES_DIR]"},
     {"train", gb_cmd_train, "train a model on your own text (lm, translate, classify), resumable", "glassbox train --corpus FILE [--task lm|translate|classify] [--tokenizer char|word|bpe|PATH] [--out M.safetensors]\n  [--valid FILE] [--steps N] [--batch N] [--lr X] [--d-model N] [--heads N] [--layers N] [--context N] [--seed S] ...\nCtrl-C writes a checkpoint; run the same command again to continue. See 'glassbox train --help' and docs/training.md."},
     {"eval", gb_cmd_eval, "metrics of a trained model on held-out data (name: value lines)", "glassbox eval --model M [--data FILE]\n  decoder: valid_loss, perplexity, next_token_accuracy; encoder-decoder: exact_match (greedy);\n  encoder: accuracy and accuracy_negation. The data defaults to the file the model names."},
+    {"lesson", gb_cmd_lesson, "check a lesson's claims against the models, or print its handout", "glassbox lesson FILE... --check\nglassbox lesson FILE --handout OUT.pdf\nFormat: lessons/README.md. Open a lesson in the viewer with glassbox view --lesson FILE."},
     {NULL, NULL, NULL, NULL},
 };
 

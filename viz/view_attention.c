@@ -212,9 +212,10 @@ static void sync_widgets(att_view *v) {
     v->step_s.max = n > 1 ? n : 2;
     gb_slider_set(&v->step_s, v->step > 0 ? v->step : n);
     snprintf(v->off_b.label, sizeof v->off_b.label, "%s",
-             att_head_is_off(v, v->kind, v->layer, v->head) ? "switch this head on" : "switch this head off");
+             att_head_is_off(v, v->kind, v->layer, v->head) ? "switch head on" : "switch head off");
     v->off_b.disabled = !v->open || v->average;
     v->back_b.disabled = !v->open;
+    v->back_b.hidden = v->off_b.hidden = v->step_s.hidden || !v->open; /* only with a head open */
     v->step_s.disabled = v->kind == GB_ATT_ENCODER || (v->have && v->rec.model->cfg.arch == GB_ARCH_ENCODER);
 }
 
@@ -298,15 +299,15 @@ static void *att_create(const gb_view_args *a, gb_error *err) {
     gb_widget_set_tooltip(&v->kind_dd, "Which attention of the model to show (e)");
     gb_widget_button(&v->back_b, "\xE2\x97\x82 all heads");
     gb_widget_set_tooltip(&v->back_b, "Back to the grid of every layer and head (Esc)");
-    gb_widget_toggle(&v->scores_t, "scores before softmax", v->scores);
+    gb_widget_toggle(&v->scores_t, "scores", v->scores);
     gb_widget_set_tooltip(&v->scores_t, "Show q\xC2\xB7k/\xE2\x88\x9A" "d\xE2\x82\x95 before the softmax instead of the pattern after it (s)");
-    gb_widget_toggle(&v->avg_t, "average over heads", v->average);
+    gb_widget_toggle(&v->avg_t, "average of heads", v->average);
     gb_widget_set_tooltip(&v->avg_t, "Average the layer's heads (a)");
     gb_widget_toggle(&v->lines_t, "lines", v->lines);
     gb_widget_set_tooltip(&v->lines_t, "Tokens in two columns, joined by lines as strong as the attention (l)");
-    gb_widget_toggle(&v->nopos_t, "remove positions", v->no_pos);
+    gb_widget_toggle(&v->nopos_t, "no positions", v->no_pos);
     gb_widget_set_tooltip(&v->nopos_t, "Run the model again without positional encodings (p)");
-    gb_widget_button(&v->off_b, "switch this head off");
+    gb_widget_button(&v->off_b, "switch head off");
     gb_widget_set_tooltip(&v->off_b, "Run the model again with this head's output set to zero (x, or Shift+click a thumbnail)");
     gb_widget_slider(&v->step_s, "step", 1, 1, 2, 1, 0);
     gb_widget_set_tooltip(&v->step_s, "Show the model as it was when it had read this many tokens ([ and ], End: the newest)");
@@ -370,15 +371,26 @@ static void att_layout(void *self, double w, double h, const gb_shared *sh) {
     gb_rect c = g.controls;
     const gb_theme *t = sh->theme;
     bool many = v->n_kinds > 1;
-    gb_widget *ws[] = {&v->back_b, &v->scores_t, &v->avg_t, &v->lines_t, &v->nopos_t, &v->off_b, &v->step_s};
-    double units[] = {1, 1.6, 1.5, 0.8, 1.3, 1.6, 2.2}; /* shares of the row; the drop-down takes 2 */
-    double unit = (c.w - 7 * t->gap) / (10.0 + (many ? 2 : 0));
-    v->kind_dd.hidden = !sh->interactive || !many;
-    if (many) v->kind_dd.r = gb_rect_cut_left(&c, fmax(0, unit * 2), t->gap);
-    for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
-        ws[i]->r = gb_rect_cut_left(&c, fmax(0, unit * units[i]), t->gap);
-        ws[i]->hidden = !sh->interactive;
+    /* each widget as wide as its label needs; the step slider takes the rest */
+    gb_widget *ws[] = {&v->kind_dd, &v->back_b, &v->scores_t, &v->avg_t, &v->lines_t, &v->nopos_t, &v->off_b};
+    double nat[7], total = 0;
+    gb_font fb = gb_font_body(t);
+    for (int i = 0; i < 7; i++) {
+        double tw;
+        gb_text_size(NULL, &fb, i == 6 ? "switch head off" : ws[i]->label, &tw, NULL);
+        nat[i] = ws[i]->kind == GB_W_TOGGLE ? tw + t->font * 2.4 + 16 : tw + 2 * t->pad + 12;
+        if (i == 0) nat[i] = many ? t->font * 17 : 0;
+        total += nat[i] + (nat[i] > 0 ? t->gap : 0);
     }
+    double slider_min = t->font * 10;
+    double k = total + slider_min > c.w && total > 0 ? fmax(0, c.w - slider_min) / total : 1;
+    for (int i = 0; i < 7; i++) {
+        ws[i]->hidden = !sh->interactive || nat[i] == 0;
+        if (nat[i] > 0) ws[i]->r = gb_rect_cut_left(&c, nat[i] * k, t->gap * k);
+    }
+    v->step_s.r = c;
+    v->step_s.hidden = !sh->interactive;
+    v->back_b.hidden = v->off_b.hidden = !sh->interactive || !v->open; /* only with a head open */
 }
 
 /* ---- events ---- */

@@ -477,13 +477,20 @@ static void draw_softmax(cairo_t *cr, gb_rect r, const gb_att_cell *c, int k, co
     gb_font fs = gb_font_small(t);
     double lab_h = t->font_small * 1.4, top = t->font_small * 1.4;
     double bw = r.w / n, base = r.y + r.h - lab_h, hmax = r.h - lab_h - top;
-    int step = (int)ceil(t->font_small * 2.5 / bw);
+    double lmax = 0; /* thin the key labels by their measured width: they never overlap */
+    for (int j = 0; labels && j < n; j++) {
+        double tw;
+        gb_text_size(cr, &fs, labels[j], &tw, NULL);
+        lmax = fmax(lmax, fmin(tw, t->font_small * 8));
+    }
+    int step = (int)ceil((lmax + 6) / bw);
+    if (step < 1) step = 1;
     for (int j = 0; j < n; j++) {
         double x = r.x + j * bw, hgt = hmax * c->row_prob[j];
         gb_set_rgb(cr, j == k ? t->highlight : isinf(c->row_score[j]) ? t->masked : t->accent);
         cairo_rectangle(cr, x + bw * 0.12, base - hgt, bw * 0.76, hgt);
         cairo_fill(cr);
-        if (j % step == 0 || j == k) {
+        if ((j % step == 0 && abs(j - k) >= step) || j == k) {
             gb_set_rgb(cr, j == k ? t->highlight : t->fg_dim);
             gb_text_draw(cr, &fs, labels ? labels[j] : "", x + bw / 2, base + 2, GB_CENTER, GB_TOP, bw * step);
         }
@@ -521,8 +528,8 @@ static void draw_arith(cairo_t *cr, gb_rect r, const att_view *v, const gb_share
     snprintf(title, sizeof title, "One cell: \"%s\" (%d) \xE2\x86\x92 \"%s\" (%d)", rl ? rl[q] : "", q, cl ? cl[k] : "", k);
     bool ok = gb_att_cell_math(cur, v->rec.model, v->kind, v->layer, v->head, q, k, c);
     bool rope = v->rec.model->cfg.pos == GB_POS_ROPE && v->kind != GB_ATT_CROSS;
-    snprintf(sub, sizeof sub, "L%dH%d's query and key vectors (d\xE2\x82\x95 = %d)%s; click a cell to choose another",
-             v->layer, v->head, c->dh, rope ? ", after the RoPE rotation" : "");
+    snprintf(sub, sizeof sub, "L%dH%d's query and key (d\xE2\x82\x95 = %d)%s; click a cell for another",
+             v->layer, v->head, c->dh, rope ? ", rotated (RoPE)" : "");
     gb_rect in = gb_draw_panel(cr, r, title, sub, t);
     if (!ok) {
         gb_view_message(cr, in, "Queries and keys were not recorded", t);
@@ -625,7 +632,17 @@ static void draw_pred(cairo_t *cr, gb_rect r, const att_view *v, const gb_shared
     gb_font fs = gb_font_small(t), fb = gb_font_body(t);
     double row = fmin(t->font * 2, in.h / fmax(1, nid));
     if (row < t->font * 1.2) nid = (int)(in.h / (t->font * 1.2)), row = t->font * 1.2;
-    double lw = in.w * 0.2, vw = edited ? in.w * 0.4 : in.w * 0.14;
+    double lw = 0, vw;
+    char lbuf[64];
+    for (int i = 0; i < nid; i++) { /* label column: the widest label, at most a third */
+        double tw;
+        gb_att_label(&v->tokens, v->source, ids[i], lbuf, sizeof lbuf);
+        gb_text_size(cr, &fb, lbuf, &tw, NULL);
+        lw = fmax(lw, tw + 10);
+    }
+    lw = fmin(lw, in.w * 0.33);
+    gb_text_size(cr, &fs, edited ? "0.000\xE2\x86\x92" "0.000 \xE2\x88\x92" "0.000" : "0.000", &vw, NULL);
+    vw = fmin(vw + 8, in.w * 0.45);
     double bx = in.x + lw, bw = in.w - lw - vw - 8;
     double vmax = 0;
     for (int i = 0; i < nid; i++) vmax = fmax(vmax, fmax(after[ids[i]], edited ? before[ids[i]] : 0));
@@ -696,7 +713,7 @@ void att_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared
     if (v->open) {
         char ht[160], hs[200];
         snprintf(ht, sizeof ht, "%s", v->lines ? "Who attends to whom" : v->scores ? "Scores q\xC2\xB7k/\xE2\x88\x9A" "d\xE2\x82\x95" : "Attention pattern");
-        snprintf(hs, sizeof hs, "%s", v->lines ? "each line joins a query (left) to a key (right); thicker and darker = more attention"
+        snprintf(hs, sizeof hs, "%s", v->lines ? "queries (left) to keys (right): thicker = more attention"
                                     : v->scores ? "before the softmax; masked entries are \xE2\x88\x92\xE2\x88\x9E"
                                                 : "each row sums to 1: how a token shares out its attention");
         gb_draw_panel(cr, g.head, ht, hs, t);

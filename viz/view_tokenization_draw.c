@@ -198,6 +198,22 @@ void tok_layout(void *self, double w, double h, const gb_shared *sh) {
 
 /* ---- drawing ---- */
 
+/* Chips in r, whole rows only: a row that would be cut by the bottom of the
+ * panel is left out (the panel's title gives the count). */
+static void draw_rows(cairo_t *cr, gb_rect r, const gb_chip *c, int n, const gb_theme *t) {
+    gb_rect *rects = n > 0 ? malloc((size_t)n * sizeof *rects) : NULL;
+    if (!rects) return;
+    gb_chips_layout(c, n, r, t, rects);
+    int shown = 0;
+    double bottom = r.y;
+    while (shown < n && rects[shown].y + rects[shown].h <= r.y + r.h + 0.5)
+        bottom = fmax(bottom, rects[shown].y + rects[shown].h), shown++;
+    free(rects);
+    if (shown == 0) shown = n, bottom = r.y + r.h; /* not even one row fits: cut it */
+    gb_draw_chips(cr, (gb_rect){r.x, r.y, r.w, bottom - r.y}, c, shown, t);
+}
+
+
 static void describe_merge(const tok_view *v, const gb_tok_merge *m, char *buf, size_t cap) {
     const tok_result *r = tok_cur(v);
     const gb_tokenizer *t = tok_cur_tok(v);
@@ -233,7 +249,7 @@ static void draw_text_panel(cairo_t *cr, gb_rect r, const tok_view *v, const gb_
     }
     gb_rect_cut_top(&in, t->font * 1.6, t->pad);
     chipset cs;
-    if (chunk_chips(v, &cs)) gb_draw_chips(cr, in, cs.c, cs.n, t);
+    if (chunk_chips(v, &cs)) draw_rows(cr, in, cs.c, cs.n, t);
     chipset_free(&cs);
 }
 
@@ -276,7 +292,7 @@ static void draw_replay_panel(cairo_t *cr, gb_rect r, const tok_view *v, const g
     chipset cs;
     if (replay_chips(v, step, &cs)) {
         int first = first_shown(&cs, in, t);
-        gb_draw_chips(cr, in, cs.c + first, cs.n - first, t);
+        draw_rows(cr, in, cs.c + first, cs.n - first, t);
     }
     chipset_free(&cs);
 }
@@ -285,7 +301,7 @@ static void draw_final_panel(cairo_t *cr, gb_rect r, const tok_view *v, const gb
     char title[96];
     snprintf(title, sizeof title, "3. The tokens the model reads: %d", cs->n);
     gb_rect in = gb_draw_panel(cr, r, title, "each chip: the token's text over its id in the vocabulary (\xE2\x90\xA3 is a space)", t);
-    gb_draw_chips(cr, in, cs->c, cs->n, t);
+    draw_rows(cr, in, cs->c, cs->n, t);
     (void)v;
 }
 
@@ -317,7 +333,8 @@ static void draw_compare_panel(cairo_t *cr, gb_rect r, const tok_view *v, const 
             gb_rect one;
             gb_chips_layout(cs.c, 1, chips, t, &one);
             chips.h = one.h; /* one row of chips: the rest is not drawn */
-            gb_draw_chips(cr, chips, cs.c, cs.n, t);
+            int fit = (int)(chips.w / (t->font * 1.4)) + 1; /* more than one row can hold: not even measured */
+            gb_draw_chips(cr, chips, cs.c, cs.n < fit ? cs.n : fit, t);
             chipset_free(&cs);
         } else {
             gb_set_rgb(cr, t->fg_dim);
