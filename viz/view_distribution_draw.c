@@ -125,7 +125,7 @@ static void draw_curve(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_the
     char sub[160];
     if (rec->settings.temperature == 0) snprintf(sub, sizeof sub, "greedy: the best token takes all the mass");
     else if (rec->settings.top_p < 1)
-        snprintf(sub, sizeof sub, "top-p = %.2f: the first %d tokens hold %.3f of the mass; the rest are cut",
+        snprintf(sub, sizeof sub, "top-p = %.2f: the first %d token(s) hold %.3f of the mass; the rest are cut",
                  rec->settings.top_p, rec->n_kept, rec->mass_topp);
     else snprintf(sub, sizeof sub, "no top-p cut: %d tokens kept, mass %.3f", rec->n_kept, rec->mass_topk);
     gb_rect in = gb_draw_panel(cr, area, "Cumulative probability by rank", sub, t);
@@ -211,10 +211,17 @@ static void draw_summary(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_t
              rec->eff_vocab_t1);
     if (rec->settings.temperature == 0)
         snprintf(l[1], sizeof l[1], "2. greedy (T = 0): the most likely token is taken; nothing is drawn");
-    else
-        snprintf(l[1], sizeof l[1], "2. temperature %.2f %s, then top-k kept %d (mass %.3f), top-p kept %d (mass %.3f)",
-                 rec->settings.temperature, rec->settings.temperature < 1 ? "sharpens" : rec->settings.temperature > 1 ? "flattens" : "leaves it",
-                 rec->n_topk, rec->mass_topk, rec->n_kept, rec->mass_topp);
+    else {
+        char k[80], pp[80];
+        if (rec->settings.top_k > 0 && rec->n_topk < rec->vocab)
+            snprintf(k, sizeof k, "top-k kept %d (mass %.3f)", rec->n_topk, rec->mass_topk);
+        else snprintf(k, sizeof k, "no top-k");
+        if (rec->settings.top_p < 1) snprintf(pp, sizeof pp, "top-p kept %d (mass %.3f)", rec->n_kept, rec->mass_topp);
+        else snprintf(pp, sizeof pp, "no top-p");
+        snprintf(l[1], sizeof l[1], "2. temperature %.2f %s; then %s, %s", rec->settings.temperature,
+                 rec->settings.temperature < 1 ? "sharpens" : rec->settings.temperature > 1 ? "flattens" : "leaves it as is",
+                 k, pp);
+    }
     char lab[48];
     gb_samp_label(p, rec->chosen, lab, sizeof lab);
     snprintf(l[2], sizeof l[2], "3. renormalised: entropy %.2f nats; draw u = %.4f falls on \"%s\" (p = %.3f; log p at T = 1: %.3f)",
