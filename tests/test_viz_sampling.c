@@ -277,7 +277,7 @@ static void test_images(void **state) {
     a.steps = 4, a.temperature = 0.8, a.top_k = 5, a.top_p = 0.9;
     render("distribution", &a, "distribution", 1000, 640);
     gb_view_args_defaults(&a);
-    a.steps = 5, a.seed = 1, a.at = 2;
+    a.steps = 5, a.seed = 1, a.at = 3;
     render("generation", &a, "generation", 1000, 640);
     gb_view_args_defaults(&a);
     render("compare", &a, "compare", 1000, 600);
