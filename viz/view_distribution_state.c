@@ -155,6 +155,13 @@ static bool build(gb_samp *p, const gb_model *m, const char *text) {
         p->n_prompt = n;
         p->seed = p->c_seed = gb_session_seed(p->s);
         p->max_new = p->c_max_new = gb_session_max_new_tokens(p->s);
+        const gb_sampler_settings *set = gb_session_settings(p->s); /* the controls as they were */
+        bool k = set->top_k > 0, pp = set->top_p < 1;
+        p->strategy = set->temperature == 0 ? GB_STRAT_GREEDY : k && pp ? GB_STRAT_COMBINED : k ? GB_STRAT_TOPK
+                      : pp ? GB_STRAT_TOPP : GB_STRAT_RANDOM;
+        if (set->temperature > 0) p->temperature = set->temperature;
+        if (k) p->top_k = set->top_k;
+        if (pp) p->top_p = set->top_p;
         free(p->session_path);
         p->session_path = NULL;
         return alloc_record(p, m) && (p->shown = gb_samp_tip(p), true);

@@ -52,8 +52,14 @@ static gb_job *gen_update(void *self, const gb_shared *sh) {
             gb_samp_show(&v->p, path[v->branch_at]);
         v->branch_at = -1;
     }
-    if (v->p.s && (uint64_t)v->seed.value != v->p.seed) gb_slider_set(&v->seed, (double)v->p.seed); /* a replayed session */
-    if (v->p.s && (int)v->maxnew.value != v->p.max_new) gb_slider_set(&v->maxnew, v->p.max_new);
+    if (v->p.s && (uint64_t)v->seed.value != v->p.seed) { /* a replayed session: its controls */
+        gb_slider_set(&v->seed, (double)v->p.seed);
+        gb_slider_set(&v->maxnew, v->p.max_new);
+        gb_slider_set(&v->temp, v->p.temperature);
+        gb_slider_set(&v->topk, v->p.top_k);
+        gb_slider_set(&v->topp, v->p.top_p);
+        v->strategy.selected = (int)v->p.strategy;
+    }
     gb_samp_refresh(&v->p);
     return NULL;
 }
