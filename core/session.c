@@ -576,3 +576,136 @@ done:
     free(prompt);
     return st;
 }
+
+/* ---------- loading: replay a saved session on the same model ---------- */
+
+static bool json_ints(json_t *a, int *out, int cap, int *n) {
+    if (!json_is_array(a) || (int)json_array_size(a) > cap) return false;
+    *n = (int)json_array_size(a);
+    for (int i = 0; i < *n; i++) {
+        json_t *v = json_array_get(a, (size_t)i);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 0x7fffffff) return false;
+        out[i] = (int)json_integer_value(v);
+    }
+    return true;
+}
+
+static bool json_settings(json_t *o, gb_sampler_settings *st) {
+    json_t *t = json_object_get(o, "temperature"), *k = json_object_get(o, "top_k"), *p = json_object_get(o, "top_p");
+    if (!json_is_number(t) || !json_is_integer(k) || !json_is_number(p)) return false;
+    *st = (gb_sampler_settings){json_number_value(t), (int)json_integer_value(k), json_number_value(p)};
+    gb_error e = {0};
+    return gb_sampler_settings_validate(st, &e) == GB_OK;
+}
+
+/* Step branch b's own steps (depth order) with their recorded settings and
+ * check each token: the draws come from (seed, depth, branch), so a faithful
+ * replay gives the same tokens. */
+static gb_status replay_branch(gb_session *s, json_t *steps, int b, const char *path, gb_error *err) {
+    for (int depth = 0;; depth++) {
+        json_t *found = NULL;
+        size_t i;
+        json_t *st;
+        json_array_foreach(steps, i, st) {
+            json_t *jb = json_object_get(st, "branch"), *jd = json_object_get(st, "depth");
+            if (json_is_integer(jb) && json_is_integer(jd) && json_integer_value(jb) == b &&
+                json_integer_value(jd) == depth)
+                found = st;
+        }
+        if (!found) {
+            if (depth < s->branches[b].fork_depth) continue;
+            return GB_OK;
+        }
+        gb_sampler_settings set;
+        json_t *tok = json_object_get(found, "token");
+        if (!json_settings(json_object_get(found, "settings"), &set) || !json_is_integer(tok))
+            return gb_fail(err, GB_ERR_INPUT, "%s: step %d of branch %d has no valid settings or token", path, depth, b);
+        if (gb_session_set_settings(s, &set, err) || gb_session_step(s, err)) return err->status;
+        const gb_branch_info *bi = &s->branches[b];
+        if (bi->tip < 0 || s->nodes[bi->tip].token != (int)json_integer_value(tok))
+            return gb_fail(err, GB_ERR_INPUT, "%s: replaying step %d of branch %d gave token %d, the file says %lld "
+                           "(another model, or a tree this version cannot rebuild)", path, depth, b,
+                           bi->tip >= 0 ? s->nodes[bi->tip].token : -1, (long long)json_integer_value(tok));
+    }
+}
+
+static gb_status opts_from_json(const gb_model *m, json_t *o, gb_session_opts *so, int *prompt, int cap,
+                                const char *path, gb_error *err) {
+    *so = gb_session_defaults();
+    json_t *jv = json_object_get(o, "vocab_size"), *js = json_object_get(o, "seed"),
+           *jm = json_object_get(o, "max_new_tokens"), *jc = json_object_get(o, "context");
+    if (!json_is_integer(json_object_get(o, "format")) || json_integer_value(json_object_get(o, "format")) != 1)
+        return gb_fail(err, GB_ERR_INPUT, "%s: not a session record of format 1", path);
+    if (!json_is_integer(jv) || !json_is_integer(js) || !json_is_integer(jm) || !json_is_integer(jc))
+        return gb_fail(err, GB_ERR_INPUT, "%s: the session record lacks vocab_size, seed, max_new_tokens or context", path);
+    if (json_integer_value(jv) != m->cfg.vocab_size)
+        return gb_fail(err, GB_ERR_INPUT, "%s: saved with a vocabulary of %lld tokens, this model has %d", path,
+                       (long long)json_integer_value(jv), m->cfg.vocab_size);
+    if (!json_ints(json_object_get(o, "prompt"), prompt, cap, &so->n_prompt) ||
+        !json_ints(json_object_get(o, "stop_ids"), so->stop_ids, GB_SESSION_MAX_STOP, &so->n_stop) ||
+        !json_settings(json_object_get(o, "settings"), &so->settings))
+        return gb_fail(err, GB_ERR_INPUT, "%s: the session's prompt, stop ids or settings are malformed", path);
+    so->prompt = prompt;
+    so->seed = (uint64_t)json_integer_value(js);
+    so->max_new_tokens = (int)json_integer_value(jm);
+    so->context = (int)json_integer_value(jc);
+    return GB_OK;
+}
+
+static gb_status replay_tree(gb_session *s, json_t *o, const char *path, gb_error *err) {
+    json_t *brs = json_object_get(o, "branches"), *steps = json_object_get(o, "steps");
+    if (!json_is_array(brs) || !json_is_array(steps) || json_array_size(brs) < 1)
+        return gb_fail(err, GB_ERR_INPUT, "%s: the session has no branches or steps", path);
+    for (size_t b = 0; b < json_array_size(brs); b++) {
+        json_t *br = json_array_get(brs, b);
+        json_t *jp = json_object_get(br, "parent_branch"), *jf = json_object_get(br, "fork_depth");
+        if (!json_is_integer(jp) || !json_is_integer(jf) || json_integer_value(json_object_get(br, "id")) != (json_int_t)b)
+            return gb_fail(err, GB_ERR_INPUT, "%s: branch %zu is malformed", path, b);
+        if (!json_is_true(json_object_get(br, "alive")))
+            return gb_fail(err, GB_ERR_INPUT, "%s: branch %zu was erased; this version replays only trees without "
+                           "erased branches", path, b);
+        if (b > 0) {
+            int parent = (int)json_integer_value(jp), fork = (int)json_integer_value(jf), id = -1;
+            if (parent < 0 || parent >= (int)b)
+                return gb_fail(err, GB_ERR_INPUT, "%s: branch %zu grows from branch %d", path, b, parent);
+            if (gb_session_checkout(s, parent, err) || gb_session_branch(s, fork, &id, err)) return err->status;
+            if (id != (int)b) return gb_fail(err, GB_ERR_INPUT, "%s: branch %zu came back as %d", path, b, id);
+        }
+        if (replay_branch(s, steps, (int)b, path, err)) return err->status;
+    }
+    json_t *cur = json_object_get(o, "current_branch");
+    gb_sampler_settings set;
+    if (json_settings(json_object_get(o, "settings"), &set)) gb_session_set_settings(s, &set, err);
+    return gb_session_checkout(s, json_is_integer(cur) ? (int)json_integer_value(cur) : 0, err);
+}
+
+gb_status gb_session_load(const gb_model *m, const char *path, gb_session **out, char **extra_json,
+                          gb_error *err) {
+    *out = NULL;
+    if (extra_json) *extra_json = NULL;
+    gb_st_file f;
+    if (gb_st_open(path, &f, err)) return err->status;
+    const char *text = gb_st_meta_get(&f, "glassbox.session");
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    gb_st_close(&f);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return gb_fail(err, GB_ERR_INPUT, "%s: no glassbox.session record in the metadata", path);
+    }
+    int cap = m->cfg.max_seq > 0 ? m->cfg.max_seq : 1;
+    int *prompt = malloc((size_t)cap * sizeof *prompt);
+    gb_session_opts so;
+    gb_status st = prompt ? opts_from_json(m, o, &so, prompt, cap, path, err)
+                          : gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+    if (!st) st = gb_session_new(m, &so, out, err);
+    if (!st) st = replay_tree(*out, o, path, err);
+    if (!st && extra_json && json_object_get(o, "extra"))
+        *extra_json = json_dumps(json_object_get(o, "extra"), JSON_COMPACT);
+    if (st) {
+        gb_session_free(*out);
+        *out = NULL;
+    }
+    free(prompt);
+    json_decref(o);
+    return st;
+}

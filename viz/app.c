@@ -284,7 +284,7 @@ static void redraw(gb_window *w) {
 bool gb_window_step(gb_window *w, int timeout_ms) {
     SDL_Event e;
     /* animate the spinner and tooltips with a short timeout; otherwise sleep */
-    if (timeout_ms < 0 && (w->app.busy_what || w->app.ui.hot >= 0)) timeout_ms = 100;
+    if (timeout_ms < 0 && (w->app.busy_what || w->app.ui.hot >= 0 || w->app.animating)) timeout_ms = 100;
     int got = timeout_ms < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout_ms);
     if (got) {
         handle(w, &e);

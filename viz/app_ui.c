@@ -226,6 +226,9 @@ int gb_app_tick(gb_app *app, double now) {
     gb_ui *vu = view_ui(app);
     if (vu && gb_ui_tick(vu, now)) f |= GB_APP_REDRAW;
     if (app->busy_what) f |= GB_APP_REDRAW; /* the spinner turns */
+    const gb_view *cv = app->views[app->current];
+    app->animating = cv->tick && cv->tick(app->self[app->current], now);
+    if (app->animating) f |= GB_APP_REDRAW;
     if (app->player) f |= gb_player_tick(app->player, app);
     return f;
 }

@@ -33,6 +33,7 @@ typedef struct gb_app {
     gb_widget prompt, presenter_t;
     gb_rect tabbar, toolbar, statusbar, view_area, tabs[GB_APP_MAX_VIEWS];
     const char *busy_what;              /* the running job's description, or NULL */
+    bool animating;                     /* the current view's tick asks for more ticks (playing) */
     double busy_since, now;
     char status[256];
     bool prompt_changed;                /* views must update (read by the shell) */

@@ -40,4 +40,5 @@ int gb_bench_tokenizer(gb_bench *b);
 int gb_bench_sampler(gb_bench *b);
 int gb_bench_views(gb_bench *b);
 int gb_bench_viewer_attention(gb_bench *b);
+int gb_bench_viewer_sampling(gb_bench *b);
 #endif

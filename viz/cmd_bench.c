@@ -129,6 +129,7 @@ static const bench_area AREAS[] = {
     {"views", gb_bench_views},
     {"train", gb_bench_train},
     {"attention", gb_bench_viewer_attention},
+    {"sampling", gb_bench_viewer_sampling},
     {NULL, NULL},
 };
 

@@ -6,6 +6,10 @@
 
 #include "gen_common.h"
 #include "glassbox/platform.h"
+#include "render.h"
+#include "text.h"
+#include "view.h"
+#include "view_model.h"
 
 #define MAX_STRATEGIES 16
 
@@ -85,10 +89,39 @@ static void write_json(FILE *fp, const gb_gen_inputs *in, const char *prompt, ui
     fputs("\n  ]\n}\n", fp);
 }
 
+static bool is_image(const char *out) {
+    size_t n = out ? strlen(out) : 0;
+    return n >= 4 && (strcmp(out + n - 4, ".png") == 0 || strcmp(out + n - 4, ".svg") == 0 ||
+                      strcmp(out + n - 4, ".pdf") == 0);
+}
+
+/* --out FILE.png|.svg|.pdf: the compare view, headless (docs/views-sampling.md). */
+static int render_image(const gb_view_args *a, const char *size, const char *out) {
+    gb_error err = {0};
+    int w, h;
+    gb_render_format fmt;
+    gb_view_model vm = {0};
+    void *self = NULL;
+    if (gb_parse_size(size, &w, &h, &err) || gb_render_format_of(out, &fmt, &err) || gb_render_fonts(&err) ||
+        gb_view_model_open(&vm, a->model, &err))
+        goto done;
+    gb_shared sh = {.theme = gb_theme_get(false), .prompt = a->prompt};
+    gb_view_model_share(&vm, &sh);
+    if (!(self = gb_view_compare.create(a, &err))) goto done;
+    if (!gb_view_settle(&gb_view_compare, self, &sh, &err) && !gb_view_compare.check(self, &sh, &err))
+        gb_render_write(&gb_view_compare, self, &sh, w, h, 1.0, out, &err);
+done:
+    if (self) gb_view_compare.destroy(self);
+    gb_view_model_close(&vm);
+    gb_text_shutdown();
+    return err.status ? gb_cli_error(&err) : 0;
+}
+
 int gb_cmd_compare(int argc, char **argv) {
     const char *model = NULL, *tokenizer = NULL, *prompt = NULL, *list = NULL, *out = NULL;
-    int max_new = 32;
+    int max_new = 32, at = -1;
     uint64_t seed = 0;
+    const char *size = "1600x1000";
     gb_opt opts[] = {
         {"--model", "-m", GB_OPT_STR, &model, 1, 0, "M  the model", false},
         {"--tokenizer", "-z", GB_OPT_STR, &tokenizer, 1, 0, "T  tokenizer (default: the one the model names)", false},
@@ -97,7 +130,9 @@ int gb_cmd_compare(int argc, char **argv) {
         {"--strategies", NULL, GB_OPT_STR, &list, 1, 0, "LIST  comma-separated: greedy, random, top-k=K, top-p=P, t=X; "
                                                        "join settings with ':' (default greedy,top-k=40,top-p=0.9,t=1.5)", false},
         {"--max-new-tokens", "-n", GB_OPT_INT, &max_new, 1, 0, "N  tokens per strategy (default 32)", false},
-        {"--out", "-o", GB_OPT_STR, &out, 1, 0, "FILE.json  also write the results", false},
+        {"--out", "-o", GB_OPT_STR, &out, 1, 0, "FILE.json  also write the results; .png/.svg/.pdf: draw them", false},
+        {"--at", NULL, GB_OPT_INT, &at, 0, 4096, "I  image: the step whose distributions are shown", false},
+        {"--size", NULL, GB_OPT_STR, &size, 1, 0, "WxH  image size (default 1600x1000)", false},
     };
     gb_error err = {0};
     const char *pos[1];
@@ -109,8 +144,18 @@ int gb_cmd_compare(int argc, char **argv) {
              : (n = gb_compare_default_strategies(strategies)) < 0)
         return gb_cli_error(&err);
     if (!prompt) gb_fail(&err, GB_ERR_INPUT, "compare: --prompt is required");
-    else if (out && (strlen(out) < 5 || strcmp(out + strlen(out) - 5, ".json") != 0))
-        gb_fail(&err, GB_ERR_INPUT, "compare --out: '%s' must end in .json", out);
+    else if (is_image(out)) {
+        if (!gb_utf8_valid(prompt, strlen(prompt))) {
+            gb_fail(&err, GB_ERR_INPUT, "compare --prompt: not valid UTF-8 text");
+            return gb_cli_error(&err);
+        }
+        gb_view_args a;
+        gb_view_args_defaults(&a);
+        a.model = model, a.tokenizer = tokenizer, a.prompt = prompt, a.seed = seed, a.strategies = list;
+        a.max_new = max_new, a.at = at;
+        return render_image(&a, size, out);
+    } else if (out && (strlen(out) < 5 || strcmp(out + strlen(out) - 5, ".json") != 0))
+        gb_fail(&err, GB_ERR_INPUT, "compare --out: '%s' must end in .json, .png, .svg or .pdf", out);
     if (err.status) return gb_cli_error(&err);
     gb_gen_inputs in;
     if (gb_gen_open("compare", model, tokenizer, prompt, &in, &err)) return gb_cli_error(&err);

@@ -50,6 +50,16 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
         {"--lines", NULL, GB_OPT_FLAG, &a->view.lines, 0, -1, "attention: tokens in two columns joined by lines", false},
         {"--off", NULL, GB_OPT_STR, &a->view.off, 0, -1, "L.H,...   attention, lens: switch these heads off", false},
         {"--no-pos", NULL, GB_OPT_FLAG, &a->view.no_pos, 0, -1, "attention, lens: remove the positional encodings", false},
+        {"--temperature", "-t", GB_OPT_FLOAT, &a->view.temperature, 0, 1000, "X   distribution, generation: temperature (0 = greedy)", false},
+        {"--top-k", NULL, GB_OPT_INT, &a->view.top_k, 0, 1000000, "K   distribution, generation: top-k (0 = off)", false},
+        {"--top-p", NULL, GB_OPT_FLOAT, &a->view.top_p, 0.001, 1, "P   distribution, generation: top-p (1 = off)", false},
+        {"--strategy", NULL, GB_OPT_STR, &a->view.strategy, 0, -1, "S   greedy|random|top-k|top-p|combined", false},
+        {"--seed", NULL, GB_OPT_U64, &a->view.seed, 0, -1, "S   distribution, generation, compare: seed", false},
+        {"--steps", NULL, GB_OPT_INT, &a->view.steps, 0, 4096, "N   distribution, generation: generate N tokens first", false},
+        {"--max-new-tokens", NULL, GB_OPT_INT, &a->view.max_new, 1, 4096, "N   sampling views: tokens at most", false},
+        {"--strategies", NULL, GB_OPT_STR, &a->view.strategies, 0, -1, "LIST   compare: e.g. greedy,top-k=40,top-p=0.9,t=1.5", false},
+        {"--at", NULL, GB_OPT_INT, &a->view.at, 0, 4096, "I   compare: the step whose distributions are shown", false},
+        {"--session", NULL, GB_OPT_STR, &a->view.session, 0, -1, "FILE   generation: a saved session to replay", false},
     };
     const char *pos[1];
     int n_pos;

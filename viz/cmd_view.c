@@ -27,6 +27,7 @@ int gb_cmd_view(int argc, char **argv) {
         {"--length", NULL, GB_OPT_INT, &args.length, 2, 1024, "N   positions: how many", false},
         {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "T   tokenizer file or folder", false},
         {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
+        {"--session", NULL, GB_OPT_STR, &args.session, 0, -1, "FILE   a saved sampling session to replay (generation view)", false},
         {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE   play a lesson (lessons/*.md) beside the views", false},
         {"--screenshot", NULL, GB_OPT_STR, &shot, 0, -1, "FILE.png   draw one frame, save it, quit", false},
     };
@@ -44,6 +45,7 @@ int gb_cmd_view(int argc, char **argv) {
         return gb_cli_error(&err);
     }
     if (!args.prompt) args.prompt = DEFAULT_PROMPT;
+    if (args.session && !view) view = "generation";
     /* a model that fails to load is reported in the window, not by refusing to open */
     gb_view_model vm;
     gb_error model_err = {0};

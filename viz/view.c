@@ -11,6 +11,7 @@ static const gb_view *const VIEWS[] = {
     &gb_view_positions,
     &gb_view_attention,
     &gb_view_lens,
+    &gb_view_distribution, &gb_view_generation, &gb_view_compare,
     NULL,
 };
 
@@ -45,6 +46,7 @@ void gb_view_args_defaults(gb_view_args *a) {
     a->step = -1;
     a->token = -1;
     a->layer = a->head = a->query = a->key = a->position = -1;
+    a->temperature = 1, a->top_p = 1, a->steps = -1, a->max_new = 32, a->at = -1;
 }
 
 gb_status gb_view_settle(const gb_view *v, void *self, const gb_shared *sh, gb_error *err) {

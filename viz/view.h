@@ -23,6 +23,7 @@
 #define GB_VIEW_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <cairo.h>
 
@@ -50,6 +51,8 @@ typedef struct gb_view_args {
     int layer, head, query, key, position;
     int upto;            /* attention: show the model after this many tokens (--upto; 0 = all) */
     bool scores, average, lines, no_pos;
+    /* distribution, generation, compare (docs/views-sampling.md) */
+    double temperature, top_p; int top_k, steps, max_new, at; uint64_t seed; const char *strategy, *strategies, *session;
 } gb_view_args;
 
 void gb_view_args_defaults(gb_view_args *a);
@@ -98,6 +101,8 @@ typedef struct gb_view {
     /* after settling: is what was asked for possible with this model? (e.g. a
      * layer out of range; headless renders refuse it with this message), may be NULL */
     gb_status (*check)(const void *self, const gb_shared *sh, gb_error *err);
+    /* the window's clock (seconds): true while the view animates (e.g. playing), may be NULL */
+    bool (*tick)(void *self, double now);
 } gb_view;
 
 /* The registry. */
@@ -115,6 +120,7 @@ extern const gb_view gb_view_tokenization;
 extern const gb_view gb_view_embeddings;
 extern const gb_view gb_view_attention;
 extern const gb_view gb_view_lens;
+extern const gb_view gb_view_distribution, gb_view_generation, gb_view_compare;
 
 /* Helpers shared by views: the title block at the top of a view, returning the
  * rest of the area; a centred message in a rectangle. */

@@ -158,6 +158,14 @@ gb_status gb_session_record(const gb_session *s, int node, gb_sample_record *rec
 gb_status gb_session_save(const gb_session *s, const char *path, const char *extra_json,
                           gb_error *err);
 
+/* Open a file written by gb_session_save and replay it on model m (the same
+ * model: its vocabulary is checked): every branch is stepped again with the
+ * settings recorded at each step and each token is checked against the file,
+ * so the tree is rebuilt exactly (or refused with a message). *extra_json, if
+ * not NULL, receives the saved "extra" object (malloc'd) or NULL. */
+gb_status gb_session_load(const gb_model *m, const char *path, gb_session **out, char **extra_json,
+                          gb_error *err);
+
 /* Comparison: several strategies on the same prompt and seed. */
 typedef struct gb_compare_result {
     gb_sampler_settings settings;

@@ -1,0 +1,388 @@
+/* test_viz_sampling.c - the distribution, generation and compare views
+ * without a window: stepping, re-sampling after a change of temperature with
+ * no forward pass, rewinding, branching; image tests against reviewed
+ * references in tests/images/ (GB_UPDATE_IMAGES=1 rewrites them; look at
+ * every changed PNG); the render and compare commands (PNG/SVG/PDF, bad input). */
+#include "gbtest.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "glassbox/model.h"
+#include "render.h"
+#include "text.h"
+#include "view.h"
+#include "view_distribution.h"
+#include "view_distribution_view.h"
+
+#define TOLERANCE 24
+#define MAX_BAD_FRAC 0.002
+#define PROMPT "the teacher taught the"
+
+static gb_model *g_model;
+
+static gb_shared shared(void) {
+    return (gb_shared){.theme = gb_theme_normal(), .model = g_model, .model_name = "classroom", .prompt = PROMPT};
+}
+
+static dist_view *open_view(const char *name, gb_view_args *a) {
+    gb_error err = {0};
+    dist_view *v = gb_view_find(name)->create(a, &err);
+    if (!v) fail_msg("create: %s", err.msg);
+    gb_shared sh = shared();
+    gbt_assert_ok(gb_view_settle(gb_view_find(name), v, &sh, &err), &err);
+    gbt_assert_ok(gb_view_find(name)->check(v, &sh, &err), &err);
+    return v;
+}
+
+static gb_event key(gb_key k, unsigned ch) { return (gb_event){.type = GB_EV_KEY, .key = k, .ch = ch}; }
+
+static void test_step_and_back(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = 0;
+    dist_view *v = open_view("distribution", &a);
+    gb_shared sh = shared();
+    assert_int_equal(gb_samp_n_generated(&v->p), 0);
+    assert_false(v->p.rec_ok);
+    gb_event sp = key(GB_KEY_SPACE, 0), bs = key(GB_KEY_BACKSPACE, 0);
+    for (int i = 1; i <= 3; i++) {
+        assert_true(gb_view_distribution.event(v, &sp, &sh));
+        assert_int_equal(gb_samp_n_generated(&v->p), i);
+        assert_true(v->p.rec_ok);
+        assert_int_equal(v->p.rec.chosen, gb_session_node_at(v->p.s, v->p.shown)->token);
+    }
+    int third = v->p.rec.chosen;
+    /* play: a step per half second of the clock until stopped */
+    gb_event pk = key(GB_KEY_CHAR, 'p');
+    assert_true(gb_view_distribution.event(v, &pk, &sh));
+    assert_true(gb_view_distribution.tick(v, 100.0));
+    assert_int_equal(gb_samp_n_generated(&v->p), 4);
+    assert_true(gb_view_distribution.tick(v, 100.2));
+    assert_int_equal(gb_samp_n_generated(&v->p), 4);
+    assert_true(gb_view_distribution.tick(v, 100.6));
+    assert_int_equal(gb_samp_n_generated(&v->p), 5);
+    assert_true(gb_view_distribution.event(v, &pk, &sh));
+    assert_false(gb_view_distribution.tick(v, 200.0));
+    assert_int_equal(gb_samp_n_generated(&v->p), 5);
+    assert_true(gb_view_distribution.event(v, &bs, &sh));
+    assert_true(gb_view_distribution.event(v, &bs, &sh));
+    assert_true(gb_view_distribution.event(v, &bs, &sh));
+    assert_int_equal(gb_samp_n_generated(&v->p), 2);
+    /* the same settings and seed draw the same token again */
+    assert_true(gb_view_distribution.event(v, &sp, &sh));
+    assert_int_equal(v->p.rec.chosen, third);
+    gb_view_distribution.destroy(v);
+}
+
+/* A change of temperature re-samples the current step from the cached logits:
+ * no forward pass, the same u, and (somewhere over the seeds) another token. */
+static void test_temperature_resamples_without_forward(void **state) {
+    (void)state;
+    int changed = 0;
+    for (uint64_t seed = 0; seed < 12; seed++) {
+        gb_view_args a;
+        gb_view_args_defaults(&a);
+        a.steps = 2, a.seed = seed;
+        dist_view *v = open_view("distribution", &a);
+        gb_shared sh = shared();
+        uint64_t fw = gb_session_forward_count(v->p.s);
+        double u = v->p.rec.draw;
+        int before = v->p.rec.chosen;
+        gb_view_distribution.layout(v, 1280, 800, &sh);
+        gb_slider_set(&v->temp, 2.5);
+        v->temp.changed = true;
+        assert_true(dist_controls_read(v));
+        assert_int_equal(gb_session_forward_count(v->p.s), fw);
+        assert_int_equal(gb_samp_n_generated(&v->p), 2);
+        assert_true(v->p.rec_ok);
+        assert_true(fabs(v->p.rec.settings.temperature - 2.5) < 1e-9);
+        assert_true(v->p.rec.draw == u);
+        assert_true(v->p.have_prev && v->p.prev_token == before);
+        /* the picture's data agrees with a fresh sampler run on the same logits */
+        gb_sample_record r;
+        gb_error err = {0};
+        gbt_assert_ok(gb_sample_record_init(&r, v->p.rec.vocab, &err), &err);
+        gbt_assert_ok(gb_sample(&r, v->p.rec.logits, &v->p.rec.settings, u, &err), &err);
+        assert_int_equal(r.chosen, v->p.rec.chosen);
+        gb_sample_record_free(&r);
+        changed += v->p.rec.chosen != before;
+        /* greedy takes the argmax, still without a forward pass */
+        v->strategy.selected = GB_STRAT_GREEDY, v->strategy.changed = true;
+        dist_controls_read(v);
+        assert_int_equal(v->p.rec.chosen, v->p.rec.argmax);
+        assert_int_equal(gb_session_forward_count(v->p.s), fw);
+        gb_view_distribution.destroy(v);
+    }
+    printf("  temperature 1 -> 2.5 changed the token for %d of 12 seeds\n", changed);
+    assert_true(changed > 0);
+}
+
+static void test_branching(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = 5, a.seed = 3;
+    dist_view *v = open_view("generation", &a);
+    gb_shared sh = shared();
+    int path[16];
+    int n = gb_session_path(v->p.s, 0, path, 16);
+    assert_true(n >= 3);
+    gb_samp_show(&v->p, path[1]); /* a past step, as a click does */
+    gb_samp_refresh(&v->p);
+    assert_int_equal(v->p.rec.chosen, gb_session_node_at(v->p.s, path[1])->token);
+    gb_event b = key(GB_KEY_CHAR, 'b');
+    assert_true(gb_view_generation.event(v, &b, &sh));
+    assert_int_equal(gb_session_n_branches(v->p.s), 2);
+    assert_int_equal(gb_session_current_branch(v->p.s), 1);
+    const gb_branch_info *bi = gb_session_branch_info(v->p.s, 1);
+    assert_int_equal(bi->fork_depth, 1);
+    assert_int_equal(gb_samp_n_generated(&v->p), 2);
+    /* the old continuation stays in the tree */
+    assert_int_equal(gb_session_path(v->p.s, 0, NULL, 0), n);
+    int rows, cols;
+    const float *tree = gb_view_generation.matrix(v, "tree", &rows, &cols);
+    assert_non_null(tree);
+    assert_int_equal(rows, n + 1);
+    gb_view_generation.destroy(v);
+}
+
+static void expect_bad(const char *const *args, const char *needle, const char *out);
+
+static void expect_bad_view(const char *good) {
+    const char *out = gbt_tmp("sess.png");
+    const char *args[] = {"render", "generation", "--model", "classroom", "--session", good, "--size", "640x400",
+                          "--out", out, NULL};
+    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, args), 0);
+    remove(out);
+    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--session", gbt_tmp("junk.safetensors"),
+                                "--out", out, NULL}, "junk.safetensors", out);
+}
+
+/* Save a session with a branch and a re-sampled step, load it back: the same
+ * tree, token for token; the generation view opens it (--session). */
+static void test_session_save_load(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = 5, a.seed = 4, a.at = 1;
+    dist_view *v = open_view("generation", &a);
+    gb_shared sh = shared();
+    gb_view_generation.layout(v, 1280, 800, &sh);
+    gb_slider_set(&v->temp, 2.0); /* re-sample the tip of branch 1 */
+    v->temp.changed = true;
+    dist_controls_read(v);
+    assert_int_equal(gb_session_n_branches(v->p.s), 2);
+    const char *path = gbt_tmp("session.safetensors");
+    gb_error err = {0};
+    gbt_assert_ok(gb_samp_save(&v->p, path, &err), &err);
+    gb_session *s2 = NULL;
+    char *extra = NULL;
+    gbt_assert_ok(gb_session_load(g_model, path, &s2, &extra, &err), &err);
+    assert_non_null(extra);
+    assert_non_null(strstr(extra, PROMPT));
+    free(extra);
+    assert_int_equal(gb_session_n_branches(s2), 2);
+    assert_int_equal(gb_session_current_branch(s2), gb_session_current_branch(v->p.s));
+    for (int b = 0; b < 2; b++) {
+        int p1[64], p2[64];
+        int n1 = gb_session_path(v->p.s, b, p1, 64), n2 = gb_session_path(s2, b, p2, 64);
+        assert_int_equal(n1, n2);
+        for (int i = 0; i < n1; i++) {
+            const gb_session_node *x = gb_session_node_at(v->p.s, p1[i]), *y = gb_session_node_at(s2, p2[i]);
+            assert_int_equal(x->token, y->token);
+            assert_true(x->draw == y->draw);
+            assert_true(fabs(x->total_logprob_t1 - y->total_logprob_t1) < 1e-9);
+            assert_true(x->settings.temperature == y->settings.temperature);
+        }
+    }
+    gb_session_free(s2);
+    /* the view replays it */
+    int r1, c1, r2, c2;
+    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
+    float copy[64 * 5];
+    assert_true(r1 * c1 <= 64 * 5);
+    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
+    gb_view_args b;
+    gb_view_args_defaults(&b);
+    b.session = path;
+    dist_view *w = open_view("generation", &b);
+    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
+    assert_int_equal(r1, r2);
+    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    assert_int_equal(w->p.seed, 4);
+    gb_view_generation.destroy(w);
+    gb_view_generation.destroy(v);
+    /* not a session; another model's */
+    FILE *fp = fopen(gbt_tmp("junk.safetensors"), "wb");
+    fputs("not a safetensors file", fp);
+    fclose(fp);
+    gb_error e2 = {0};
+    assert_int_not_equal(gb_session_load(g_model, gbt_tmp("junk.safetensors"), &s2, NULL, &e2), GB_OK);
+    assert_null(s2);
+    printf("  junk: %s\n", e2.msg);
+    gb_model *other = NULL;
+    gbt_assert_ok(gb_model_load(gbt_fixture("llama2c_stories260K/stories260K.bin"), &other, &err), &err);
+    gb_error e3 = {0};
+    assert_int_equal(gb_session_load(other, path, &s2, NULL, &e3), GB_ERR_INPUT);
+    printf("  other model: %s\n", e3.msg);
+    assert_non_null(strstr(e3.msg, "vocabulary"));
+    gb_model_free(other);
+    expect_bad_view(path);
+}
+
+/* ---- images ---- */
+
+static void check_image(cairo_surface_t *img, const char *name) {
+    char ref[1024];
+    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
+    const char *upd = getenv("GB_UPDATE_IMAGES");
+    if (upd && *upd == '1') {
+        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
+        printf("  %-24s reference written: %s\n", name, ref);
+        return;
+    }
+    cairo_surface_write_to_png(img, gbt_tmp(name));
+    gb_image_diff d;
+    gb_error err = {0};
+    gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
+    long total = (long)d.width * d.height;
+    printf("  %-24s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff, total,
+           TOLERANCE, d.max_diff);
+    assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
+}
+
+static void render(const char *view, const gb_view_args *a, const char *name, int w, int h) {
+    const gb_view *v = gb_view_find(view);
+    gb_error err = {0};
+    void *self = v->create(a, &err);
+    if (!self) fail_msg("create: %s", err.msg);
+    gb_shared sh = shared();
+    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
+    gbt_assert_ok(v->check(self, &sh, &err), &err);
+    v->layout(self, w, h, &sh);
+    cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
+    assert_non_null(img);
+    check_image(img, name);
+    cairo_surface_destroy(img);
+    v->destroy(self);
+}
+
+static void test_images(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = 4, a.temperature = 0.8, a.top_k = 5, a.top_p = 0.9;
+    render("distribution", &a, "distribution", 1000, 640);
+    gb_view_args_defaults(&a);
+    a.steps = 5, a.seed = 1, a.at = 3;
+    render("generation", &a, "generation", 1000, 640);
+    gb_view_args_defaults(&a);
+    render("compare", &a, "compare", 1000, 600);
+}
+
+/* ---- the commands ---- */
+
+static bool exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void expect_bad(const char *const *args, const char *needle, const char *out) {
+    char *err = NULL;
+    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
+    printf("  -> %d: %s", rc, err);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, needle));
+    assert_int_equal(strchr(err, '\n') - err, (long)strlen(err) - 1); /* one line */
+    free(err);
+    if (out) assert_false(exists(out));
+}
+
+static void expect_file(const char *path, const char *magic) {
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    char buf[8] = {0};
+    assert_true(fread(buf, 1, strlen(magic), fp) == strlen(magic));
+    fclose(fp);
+    assert_memory_equal(buf, magic, strlen(magic));
+}
+
+static void test_cli(void **state) {
+    (void)state;
+    const char *exts[] = {"png", "svg", "pdf"}, *magic[] = {"\x89PNG", "<?xml", "%PDF"};
+    const char *views[] = {"distribution", "generation", "compare"};
+    for (int i = 0; i < 3; i++) {
+        char out[64];
+        snprintf(out, sizeof out, "cli_%s.%s", views[i], exts[i]);
+        const char *path = gbt_tmp(out);
+        const char *args[] = {"render", views[i], "--model", "classroom", "--prompt", PROMPT, "--size", "640x400",
+                              "--steps", "3", "--temperature", "0.7", "--top-k", "10", "--seed", "5", "--out", path, NULL};
+        assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, args), 0);
+        expect_file(path, magic[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        char out[64];
+        snprintf(out, sizeof out, "compare_cmd.%s", exts[i]);
+        const char *path = gbt_tmp(out);
+        const char *args[] = {"compare", "--model", "classroom", "--prompt", PROMPT, "--out", path, NULL};
+        char *so = NULL;
+        assert_int_equal(gbt_run(NULL, 0, &so, NULL, NULL, args), 0);
+        free(so);
+        expect_file(path, magic[i]);
+    }
+    const char *bad = gbt_tmp("bad.png");
+    expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--temperature", "-1", "--out", bad, NULL},
+               "--temperature", bad);
+    expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--top-p", "1.5", "--out", bad, NULL},
+               "--top-p", bad);
+    expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--strategy", "beam", "--out", bad, NULL},
+               "--strategy", bad);
+    expect_bad((const char *[]){"render", "distribution", "--out", bad, NULL}, "needs a model", bad);
+    expect_bad((const char *[]){"render", "compare", "--model", "classroom", "--prompt", PROMPT, "--strategies", "t=-3",
+                                "--out", bad, NULL}, "--strategies", bad);
+    expect_bad((const char *[]){"render", "compare", "--model", "classroom", "--prompt", PROMPT, "--at", "4000",
+                                "--out", bad, NULL}, "--at", bad);
+    expect_bad((const char *[]){"compare", "--model", "classroom", "--prompt", PROMPT, "--strategies", "nope",
+                                "--out", bad, NULL}, "--strategies", bad);
+    expect_bad((const char *[]){"compare", "--model", "classroom", "--prompt", PROMPT, "--out", gbt_tmp("x.gif"), NULL},
+               "--out", gbt_tmp("x.gif"));
+}
+
+static int setup(void **state) {
+    (void)state;
+    gb_error err = {0};
+    if (gb_model_load("classroom", &g_model, &err)) fail_msg("%s", err.msg);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    gb_model_free(g_model);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    gbt_init(argc, argv);
+    char cache[1100];
+    snprintf(cache, sizeof cache, "%s/cache", gbt_tmpdir());
+    setenv("GLASSBOX_CACHE_DIR", cache, 1);
+    gb_error err = {0};
+    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
+        printf("SKIPPED: image tests need the DejaVu fonts: %s\n", err.msg);
+        return 0;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_step_and_back),
+        cmocka_unit_test(test_temperature_resamples_without_forward),
+        cmocka_unit_test(test_branching),
+        cmocka_unit_test(test_session_save_load),
+        cmocka_unit_test(test_images),
+        cmocka_unit_test(test_cli),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    gb_text_shutdown();
+    return rc;
+}
