@@ -4,12 +4,14 @@
  * of every directive and claim (numbers in range, quotes closed, known names)
  * and leaves what only a model can tell (is the word known? is the claim
  * true?) to lesson_check.c. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "glassbox/lesson.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +91,11 @@ typedef struct pctx {
     const char *path;
     int line;
     gb_error *err;
+    int anchor; /* in an @include'd file: the @include line, which the lesson's records point to */
 } pctx;
+
+/* The line a claim or a state directive records: in the lesson file itself. */
+#define REC_LINE(c) ((c)->anchor ? (c)->anchor : (c)->line)
 
 #define PFAIL(c, ...) perr(c, __VA_ARGS__)
 static gb_status perr(pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -316,6 +322,8 @@ static gb_status parse_claim(pctx *c, const char *args, gb_lesson_step *st) {
     if (kind < 0) {
         s = PFAIL(c, "unknown claim '%s' (one of: attention, neighbors, similarity, next, generate, "
                   "translate, classify, tokens, setting-changes-choice, bigram, analogy)", t.n ? t.s[0] : "");
+    } else if (st->n_claims >= GB_LESSON_MAX_CLAIMS) {
+        s = PFAIL(c, "too many claims in one step (at most %d)", GB_LESSON_MAX_CLAIMS);
     } else {
         gb_lesson_claim *grown = realloc(st->claims, (size_t)(st->n_claims + 1) * sizeof *grown);
         if (!grown) s = PFAIL(c, "out of memory");
@@ -323,7 +331,7 @@ static gb_status parse_claim(pctx *c, const char *args, gb_lesson_step *st) {
             st->claims = grown;
             gb_lesson_claim *cl = &grown[st->n_claims++];
             memset(cl, 0, sizeof *cl);
-            cl->kind = (gb_claim_kind)kind, cl->line = c->line;
+            cl->kind = (gb_claim_kind)kind, cl->line = REC_LINE(c);
             s = parse_claim_args(c, kind, &t, cl);
         }
     }
@@ -394,18 +402,66 @@ static gb_status set_sampling(pctx *c, const char *args, gb_lesson_state *s) {
     return st;
 }
 
-/* A path inside the lesson's folder: relative, no "..", no backslashes. */
+/* Does an existing path lead out of folder dir (e.g. through a symbolic link)?
+ * A path that does not exist yet leads nowhere: its reader reports it. */
+static bool leads_out(const char *dir, const char *path) {
+    char *d = realpath(dir[0] ? dir : ".", NULL), *p = realpath(path, NULL);
+    bool out = false;
+    if (d && p) {
+        size_t n = strlen(d);
+        out = strncmp(p, d, n) != 0 || (p[n] != '/' && !(n == 1 && d[0] == '/'));
+    }
+    free(d), free(p);
+    return out;
+}
+
+/* A path inside the lesson's folder: relative, no "..", no backslashes, and
+ * not through a symbolic link that leads out of the folder. */
 static gb_status inside_path(pctx *c, const char *what, const char *rel, char **out) {
+    *out = NULL;
     if (!rel[0]) return PFAIL(c, "%s: no file given", what);
     if (rel[0] == '/' || strchr(rel, '\\') || strstr(rel, "..") || strchr(rel, ':'))
         return PFAIL(c, "%s '%s': only files inside the lessons folder may be used (a relative path without '..')", what, rel);
     const char *slash = strrchr(c->path, '/');
     size_t dl = slash ? (size_t)(slash - c->path + 1) : 0;
-    *out = malloc(dl + strlen(rel) + 1);
-    if (!*out) return PFAIL(c, "out of memory");
-    memcpy(*out, c->path, dl);
-    strcpy(*out + dl, rel);
+    char *p = malloc(dl + strlen(rel) + 1), *dir = xstrndup(c->path, dl);
+    if (!p || !dir) {
+        free(p), free(dir);
+        return PFAIL(c, "out of memory");
+    }
+    memcpy(p, c->path, dl);
+    strcpy(p + dl, rel);
+    bool bad = leads_out(dir, p);
+    free(dir);
+    if (bad) {
+        free(p);
+        return PFAIL(c, "%s '%s': a symbolic link out of the lessons folder; only files inside it may be used", what, rel);
+    }
+    *out = p;
     return GB_OK;
+}
+
+/* @model and @tokenizer: a bundled name ("classroom", "classroom-bpe") stays a
+ * name; anything else is a file or folder inside the lesson's folder. */
+static gb_status model_spec(pctx *c, const char *name, const char *args, char **dst) {
+    dtok t = {0};
+    if (split(c, args, &t)) return c->err->status;
+    if (t.n != 1) {
+        dtok_free(&t);
+        return PFAIL(c, "@%s takes one name", name);
+    }
+    const char *v = t.s[0];
+    bool bare = v[0] != '\0';
+    for (const char *q = v; *q; q++) bare &= isalnum((unsigned char)*q) || *q == '-' || *q == '_';
+    char *path = NULL;
+    gb_status st = bare ? GB_OK : inside_path(c, name[0] == 'm' ? "@model" : "@tokenizer", v, &path);
+    if (!st) {
+        free(*dst);
+        *dst = bare ? t.s[0] : path;
+        if (bare) t.s[0] = NULL;
+    }
+    dtok_free(&t);
+    return st;
 }
 
 static gb_status one_word(pctx *c, const char *name, const char *args, char **dst) {
@@ -423,6 +479,7 @@ static gb_status one_word(pctx *c, const char *name, const char *args, char **ds
 static gb_status directive(pctx *c, const char *name, const char *args, gb_lesson_step *st, sbuf *text,
                            int depth);
 static gb_status add_lines(pctx *c, const char *text, size_t len, gb_lesson_step *st, sbuf *narr, int depth);
+static gb_status valid_text(pctx *c, const char *s, size_t len);
 
 static gb_status include_file(pctx *c, const char *args, gb_lesson_step *st, sbuf *text, int depth) {
     char *path = NULL;
@@ -441,8 +498,9 @@ static gb_status include_file(pctx *c, const char *args, gb_lesson_step *st, sbu
     if (gb_read_file(path, LESSON_LIMIT, &body, &n, &e2)) {
         s = PFAIL(c, "@include: %s", e2.msg);
     } else {
-        pctx inner = {path, 0, c->err};
-        s = add_lines(&inner, body, n, st, text, depth + 1);
+        pctx inner = {path, 0, c->err, REC_LINE(c)};
+        s = valid_text(&inner, body, n);
+        if (!s) s = add_lines(&inner, body, n, st, text, depth + 1);
     }
     free(body);
     free(path);
@@ -454,17 +512,17 @@ static gb_status directive(pctx *c, const char *name, const char *args, gb_lesso
     gb_lesson_state *s = &st->state;
     long n = 0;
     if (strcmp(name, "claim") == 0) return parse_claim(c, args, st);
-    if (strcmp(name, "model") == 0) return s->model_line = c->line, one_word(c, name, args, &s->model);
-    if (strcmp(name, "tokenizer") == 0) return s->tokenizer_line = c->line, one_word(c, name, args, &s->tokenizer);
+    if (strcmp(name, "model") == 0) return s->model_line = REC_LINE(c), model_spec(c, name, args, &s->model);
+    if (strcmp(name, "tokenizer") == 0) return s->tokenizer_line = REC_LINE(c), model_spec(c, name, args, &s->tokenizer);
     if (strcmp(name, "view") == 0) {
         if (one_word(c, name, args, &s->view)) return c->err->status;
         for (int i = 0; gb_lesson_view_names[i]; i++)
-            if (strcmp(s->view, gb_lesson_view_names[i]) == 0) return s->view_line = c->line, GB_OK;
+            if (strcmp(s->view, gb_lesson_view_names[i]) == 0) return s->view_line = REC_LINE(c), GB_OK;
         return PFAIL(c, "@view: unknown view '%s' (one of: attention, tokenization, embeddings, positions, "
                      "distribution, generation, compare, translation, classification)", s->view);
     }
     if (strcmp(name, "prompt") == 0) {
-        s->prompt_line = c->line;
+        s->prompt_line = REC_LINE(c);
         free(s->prompt);
         while (*args == ' ') args++;
         s->prompt = xstrdup(args);
@@ -472,10 +530,14 @@ static gb_status directive(pctx *c, const char *name, const char *args, gb_lesso
         while (k && s->prompt[k - 1] == ' ') s->prompt[--k] = '\0';
         return GB_OK;
     }
-    if (strcmp(name, "layer") == 0) return parse_int(c, "@layer", args + strspn(args, " "), 0, 63, &n) ? c->err->status : (s->layer = (int)n, GB_OK);
-    if (strcmp(name, "head") == 0) return parse_int(c, "@head", args + strspn(args, " "), 0, 255, &n) ? c->err->status : (s->head = (int)n, GB_OK);
+    if (strcmp(name, "layer") == 0)
+        return parse_int(c, "@layer", args + strspn(args, " "), 0, 63, &n) ? c->err->status
+                                                                           : (s->layer = (int)n, s->layer_line = REC_LINE(c), GB_OK);
+    if (strcmp(name, "head") == 0)
+        return parse_int(c, "@head", args + strspn(args, " "), 0, 255, &n) ? c->err->status
+                                                                          : (s->head = (int)n, s->head_line = REC_LINE(c), GB_OK);
     if (strcmp(name, "generate") == 0) return parse_int(c, "@generate", args + strspn(args, " "), 1, 256, &n) ? c->err->status : (s->generate = (int)n, GB_OK);
-    if (strcmp(name, "select") == 0) return s->select_line = c->line, set_words(c, args, s->select, &s->n_select);
+    if (strcmp(name, "select") == 0) return s->select_line = REC_LINE(c), set_words(c, args, s->select, &s->n_select);
     if (strcmp(name, "highlight") == 0) return set_words(c, args, s->highlight, &s->n_highlight);
     if (strcmp(name, "sampling") == 0) return set_sampling(c, args, s);
     if (strcmp(name, "include") == 0) return include_file(c, args, st, text, depth);
@@ -487,7 +549,7 @@ static gb_status directive(pctx *c, const char *name, const char *args, gb_lesso
         dtok_free(&t);
         if (r) return r;
         free(st->image);
-        st->image = p, st->image_line = c->line;
+        st->image = p, st->image_line = REC_LINE(c);
         return GB_OK;
     }
     return PFAIL(c, "unknown directive '@%s' (model, tokenizer, prompt, view, layer, head, select, highlight, "
@@ -533,17 +595,40 @@ static gb_status add_lines(pctx *c, const char *text, size_t len, gb_lesson_step
 
 /* ---- the whole file ---- */
 
-static gb_status valid_utf8(pctx *c, const char *s, size_t len) {
+/* Length of the UTF-8 sequence at s (at most left bytes), 0 if invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_len(const unsigned char *s, size_t left) {
+    unsigned b = s[0];
+    size_t k = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : (b >> 4) == 0xE ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+    if (!k || k > left) return 0;
+    for (size_t j = 1; j < k; j++)
+        if ((s[j] & 0xC0) != 0x80) return 0;
+    if ((b == 0xE0 && s[1] < 0xA0) || (b == 0xED && s[1] >= 0xA0) || (b == 0xF0 && s[1] < 0x90) ||
+        (b == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return k;
+}
+
+/* UTF-8 text without NUL bytes, in lines of at most GB_LESSON_MAX_LINE bytes. */
+static gb_status valid_text(pctx *c, const char *s, size_t len) {
     int line = 1;
+    size_t start = 0;
     for (size_t i = 0; i < len;) {
-        unsigned char b = (unsigned char)s[i];
-        if (b == '\n') line++;
-        size_t k = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-        int ok = k && i + k <= len && !(k == 2 && b < 0xC2);
-        for (size_t j = 1; ok && j < k; j++) ok = ((unsigned char)s[i + j] & 0xC0) == 0x80;
-        if (!ok) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        size_t k = utf8_len(u, len - i);
+        if (!k || !u[0]) {
             c->line = line;
-            return PFAIL(c, "invalid UTF-8 at byte %zu", i);
+            return !k ? PFAIL(c, "invalid UTF-8 at byte %zu; a lesson is UTF-8 text", i)
+                      : PFAIL(c, "a NUL byte at byte %zu; a lesson is text", i);
+        }
+        if (u[0] == '\n' || i + 1 == len) {
+            size_t n = i - start + (u[0] != '\n');
+            if (n > GB_LESSON_MAX_LINE) {
+                c->line = line;
+                return PFAIL(c, "the line is %zu bytes long, more than the %d allowed", n, GB_LESSON_MAX_LINE);
+            }
+            if (line == INT_MAX) return PFAIL(c, "too many lines");
+            line++, start = i + 1;
         }
         i += k;
     }
@@ -565,9 +650,15 @@ void gb_lesson_free(gb_lesson *l) {
     free(l);
 }
 
-static gb_status new_step(pctx *c, gb_lesson *l, const char *title) {
-    gb_lesson_step *g = realloc(l->steps, (size_t)(l->n_steps + 1) * sizeof *g);
-    if (!g) return PFAIL(c, "out of memory");
+static gb_status new_step(pctx *c, gb_lesson *l, const char *title, int *cap) {
+    if (l->n_steps >= GB_LESSON_MAX_STEPS) return PFAIL(c, "too many steps (at most %d)", GB_LESSON_MAX_STEPS);
+    gb_lesson_step *g = l->steps;
+    if (l->n_steps == *cap) {
+        /* doubling: a lesson of many steps costs no quadratic copying */
+        g = realloc(l->steps, (size_t)(*cap ? *cap * 2 : 8) * sizeof *g);
+        if (!g) return PFAIL(c, "out of memory");
+        *cap = *cap ? *cap * 2 : 8;
+    }
     l->steps = g;
     gb_lesson_step *s = &g[l->n_steps];
     memset(s, 0, sizeof *s);
@@ -584,6 +675,7 @@ static gb_status parse_body(pctx *c, gb_lesson *l, const char *text, size_t len)
     intro.state = (gb_lesson_state){.layer = -1, .head = -1, .temperature = 1, .top_p = 1};
     gb_status s = GB_OK;
     size_t i = 0;
+    int cap = 0;
     while (!s && i < len) {
         size_t e = i;
         while (e < len && text[e] != '\n') e++;
@@ -592,6 +684,8 @@ static gb_status parse_body(pctx *c, gb_lesson *l, const char *text, size_t len)
         if (n >= 2 && ln[0] == '#' && ln[1] == ' ' && !l->title) {
             c->line++;
             l->title = xstrndup(ln + 2, n - 2 - (ln[n - 1] == '\r'));
+            if (!l->title) s = PFAIL(c, "out of memory");
+            else if (!l->title[strspn(l->title, " \t")]) s = PFAIL(c, "the title after '# ' is empty");
         } else if (n >= 3 && ln[0] == '#' && ln[1] == '#' && ln[2] == ' ') {
             c->line++;
             char *t = xstrndup(ln + 3, n - 3 - (ln[n - 1] == '\r'));
@@ -600,7 +694,7 @@ static gb_status parse_body(pctx *c, gb_lesson *l, const char *text, size_t len)
             if (!s) {
                 if (l->n_steps) l->steps[l->n_steps - 1].text = sbuf_take_trimmed(&narr);
                 else l->intro = sbuf_take_trimmed(&narr);
-                s = new_step(c, l, t);
+                s = new_step(c, l, t, &cap);
             }
             free(t);
         } else if (n >= 1 && ln[0] == '@' && l->n_steps == 0) {
@@ -621,8 +715,8 @@ static gb_status parse_body(pctx *c, gb_lesson *l, const char *text, size_t len)
 
 gb_status gb_lesson_parse(const char *path, const char *text, size_t len, gb_lesson **out, gb_error *err) {
     *out = NULL;
-    pctx c = {path ? path : "(lesson)", 0, err};
-    if (valid_utf8(&c, text, len)) return err->status;
+    pctx c = {path ? path : "(lesson)", 0, err, 0};
+    if (valid_text(&c, text, len)) return err->status;
     gb_lesson *l = calloc(1, sizeof *l);
     if (!l) return gb_fail(err, GB_ERR_INTERNAL, "out of memory");
     l->path = xstrdup(c.path);

@@ -95,7 +95,16 @@ static const cached *get_model(gb_lesson_checker *c, const char *spec) {
     cached *e = &c->models[c->n_models++];
     memset(e, 0, sizeof *e);
     e->spec = dupstr(spec);
-    if (gb_model_load(spec, &e->model, &e->err)) return e;
+    /* a bare name is a bundled model, whatever the current folder holds (the
+     * parser resolved every other spec to a file in the lesson's folder) */
+    char rel[300], *bundled = NULL;
+    if (!strchr(spec, '/') && strlen(spec) < 200) {
+        snprintf(rel, sizeof rel, "models/%s.safetensors", spec);
+        bundled = gb_find_bundled(rel);
+    }
+    gb_status ls = gb_model_load(bundled ? bundled : spec, &e->model, &e->err);
+    free(bundled);
+    if (ls) return e;
     if (!e->model->tokenizer_ref) {
         gb_fail(&e->err, GB_ERR_INPUT, "%s: the model names no tokenizer", spec);
     } else if (!gb_tokenizer_load(e->model->tokenizer_ref, &e->tok, &e->err)) {
@@ -645,20 +654,46 @@ static int check_words(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson
     return bad;
 }
 
+/* @layer and @head exist in the step's model (checked where either is set). */
+static int check_layer_head(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson_step *s,
+                            gb_lesson_report_fn report, void *user) {
+    const gb_lesson_state *st = &s->state;
+    bool fresh_model = st->model_line >= s->line;
+    if (!st->model || (st->layer < 0 && st->head < 0)) return 0;
+    const cached *e = get_model(c, st->model);
+    if (!e || !e->model) return 0;
+    const gb_config *cfg = &e->model->cfg;
+    int nl = cfg->n_layers > cfg->n_enc_layers ? cfg->n_layers : cfg->n_enc_layers, bad = 0;
+    char msg[700];
+    if (st->layer >= nl && (fresh_model || st->layer_line >= s->line)) {
+        snprintf(msg, sizeof msg, "%s:%d: @layer %d: the model '%s' has layers 0..%d", l->path, st->layer_line,
+                 st->layer, st->model, nl - 1);
+        report(user, GB_LESSON_ERROR, msg), bad++;
+    }
+    if (st->head >= cfg->n_heads && (fresh_model || st->head_line >= s->line)) {
+        snprintf(msg, sizeof msg, "%s:%d: @head %d: the model '%s' has heads 0..%d", l->path, st->head_line, st->head,
+                 st->model, cfg->n_heads - 1);
+        report(user, GB_LESSON_ERROR, msg), bad++;
+    }
+    return bad;
+}
+
 /* Models and tokenizers named by a step open, and selected words exist. */
 static int check_state(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson_step *s, gb_lesson_report_fn report,
                        void *user) {
     char msg[700];
     int bad = 0;
     const gb_lesson_state *st = &s->state;
-    if (st->model) {
+    /* a model or tokenizer that does not open is reported once, where it is set */
+    if (st->model && st->model_line >= s->line) {
         const cached *e = get_model(c, st->model);
         if (e && !e->model) {
             snprintf(msg, sizeof msg, "%s:%d: model '%s' cannot be opened: %s", l->path, st->model_line, st->model, e->err.msg);
             report(user, GB_LESSON_ERROR, msg), bad++;
         }
     }
-    if (st->tokenizer) {
+    bad += check_layer_head(c, l, s, report, user);
+    if (st->tokenizer && st->tokenizer_line >= s->line) {
         const cached *e = get_tokenizer(c, st->tokenizer);
         if (e && !e->tok) {
             snprintf(msg, sizeof msg, "%s:%d: tokenizer '%s' cannot be opened: %s", l->path, st->tokenizer_line,
@@ -674,13 +709,31 @@ static int check_state(gb_lesson_checker *c, const gb_lesson *l, const gb_lesson
     return bad;
 }
 
+/* The claim runs on a model or tokenizer that did not open (already reported). */
+static bool claim_blocked(gb_lesson_checker *c, const gb_lesson_state *st, const gb_lesson_claim *cl) {
+    if (cl->kind == GB_CLAIM_BIGRAM) return false;
+    if (cl->kind == GB_CLAIM_TOKENS && st->tokenizer) {
+        const cached *e = get_tokenizer(c, st->tokenizer);
+        return e && !e->tok;
+    }
+    const cached *e = st->model ? get_model(c, st->model) : NULL;
+    return e && !e->model;
+}
+
 int gb_lesson_check(gb_lesson_checker *c, const gb_lesson *l, gb_lesson_report_fn report, void *user) {
     int bad = 0;
     for (int i = 0; i < l->n_steps; i++) {
         const gb_lesson_step *s = &l->steps[i];
+        if (!s->text || !s->text[strspn(s->text, " \t\n")]) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "%s:%d: step '%s' has no text to read (only directives)", l->path, s->line,
+                     s->title);
+            report(user, GB_LESSON_ERROR, msg), bad++;
+        }
         bad += check_state(c, l, s, report, user);
         for (int k = 0; k < s->n_claims; k++) {
             gb_error err = {0};
+            if (claim_blocked(c, &s->state, &s->claims[k])) continue;
             if (gb_lesson_check_claim(c, l, s, &s->claims[k], &err)) {
                 report(user, GB_LESSON_ERROR, err.msg);
                 bad++;

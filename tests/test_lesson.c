@@ -270,14 +270,14 @@ static void collect(void *user, gb_lesson_severity sev, const char *msg) {
 
 static void test_check_state(void **state) {
     (void)state;
-    gb_lesson *l = parse_ok("# T\n## A\n@model missing-model\n## B\n@model classroom\n@prompt the zebra ran\n"
-                            "@select king kingg\n## C\n@claim next \"the teacher\" top1 \"with\"\n");
+    gb_lesson *l = parse_ok("# T\n## A\n@model missing-model\nText.\n## B\n@model classroom\n@prompt the zebra ran\n"
+                            "@select king kingg\nText.\n## C\n@claim next \"the teacher\" top1 \"with\"\nText.\n");
     collected c = {0};
     int bad = gb_lesson_check(CK, l, collect, &c);
     assert_int_equal(bad, 3);
     assert_non_null(strstr(c.msgs[0], "lessons/t.md:3: model 'missing-model' cannot be opened"));
-    assert_non_null(strstr(c.msgs[1], "lessons/t.md:6: 'the zebra ran': a word the model"));
-    assert_non_null(strstr(c.msgs[2], "lessons/t.md:7: 'kingg'"));
+    assert_non_null(strstr(c.msgs[1], "lessons/t.md:7: 'the zebra ran': a word the model"));
+    assert_non_null(strstr(c.msgs[2], "lessons/t.md:8: 'kingg'"));
     gb_lesson_free(l);
 }
 

@@ -135,7 +135,7 @@ static void test_failures_name_file_and_line(void **state) {
     write_file(bad, "# Bad\n\n## One\n@model classroom\n@prompt the students read the\n"
                     "@claim next \"the students read the\" top1 \"map\"\n"
                     "@claim attention layer=2 head=0 from=\"tired\" to=\"animal\" >= 0.5\n"
-                    "## Two\n@view attention\n@claim neighbors \"dragon\" includes \"king\"\n");
+                    "Text.\n## Two\n@view attention\n@claim neighbors \"dragon\" includes \"king\"\nText.\n");
     const char *args[] = {"lesson", bad, "--check", NULL};
     char *out = NULL, *err = NULL;
     int rc = gbt_run(NULL, 0, &out, NULL, &err, args);
@@ -143,7 +143,7 @@ static void test_failures_name_file_and_line(void **state) {
     assert_int_equal(rc, 2);
     assert_non_null(strstr(err, "bad.md:6: claim failed: after 'the students read the' the most likely next word is 'book'"));
     assert_non_null(strstr(err, "bad.md:7: 'tired' is not in the prompt"));
-    assert_non_null(strstr(err, "bad.md:10: 'dragon': a word the model 'classroom' does not know"));
+    assert_non_null(strstr(err, "bad.md:11: 'dragon': a word the model 'classroom' does not know"));
     assert_non_null(strstr(err, "glassbox: lesson: 3 problems"));
     free(out), free(err);
     /* a handout of a lesson that does not parse: message, exit 2, no file */

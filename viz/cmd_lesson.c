@@ -31,9 +31,13 @@ typedef struct check_out {
     int errors, warnings;
 } check_out;
 
+/* One line per problem: "glassbox: FILE:LINE: ..." (a lesson's text may hold
+ * anything, but a message never spans lines). */
 static void report(void *user, gb_lesson_severity sev, const char *msg) {
     check_out *o = user;
-    fprintf(stderr, "%s\n", msg);
+    fputs("glassbox: ", stderr);
+    for (const char *p = msg; *p; p++) fputc(*p == '\n' || *p == '\r' ? ' ' : *p, stderr);
+    fputc('\n', stderr);
     if (sev == GB_LESSON_WARNING) o->warnings++;
     else o->errors++;
 }
@@ -254,8 +258,7 @@ int gb_cmd_lesson(int argc, char **argv) {
     for (int i = 0; i < n_pos; i++) {
         gb_lesson *l;
         if (gb_lesson_load(pos[i], &l, &err)) {
-            fprintf(stderr, "%s\n", err.msg);
-            co.errors++;
+            report(&co, GB_LESSON_ERROR, err.msg);
             status = 2;
             continue;
         }
@@ -270,7 +273,8 @@ int gb_cmd_lesson(int argc, char **argv) {
     }
     gb_lesson_checker_free(ck);
     if (check) {
-        if (co.errors) fprintf(stderr, "glassbox: lesson: %d problem%s\n", co.errors, co.errors == 1 ? "" : "s");
+        /* one problem is its own summary: a refusal stays one line */
+        if (co.errors > 1) fprintf(stderr, "glassbox: lesson: %d problems\n", co.errors);
         else printf("ok: %d lesson%s, every claim holds (%d warning%s)\n", n_pos, n_pos == 1 ? "" : "s", co.warnings,
                     co.warnings == 1 ? "" : "s");
     }

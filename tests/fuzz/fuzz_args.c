@@ -1,11 +1,15 @@
 /* fuzz_args: the option parser (gb_parse_opts) on an argv made from the input
- * split at NUL bytes, and the id-list parser (gb_cli_parse_ids) on each
- * argument. */
+ * split at NUL bytes, and on each argument the id-list parser
+ * (gb_cli_parse_ids), the sampler spec parser (gb_sampler_settings_parse: an
+ * accepted spec must validate and describe itself) and the render size parser
+ * (gb_parse_size: an accepted size is in range). */
 #include "fuzz_common.h"
 
 #include <stdbool.h>
 
 #include "cli.h"
+#include "glassbox/sampler.h"
+#include "render.h"
 #include "glassbox/safetensors.h"
 
 /* Messages quote the arguments, which may hold newlines: gb_cli_error prints
@@ -50,6 +54,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         int *ids = NULL, nid = 0;
         if (gb_cli_parse_ids("--ids", argv[i], &ids, &nid, &err) != GB_OK) check(&err);
         free(ids);
+        gb_sampler_settings set;
+        if (gb_sampler_settings_parse(argv[i], &set, &err) != GB_OK) {
+            check(&err);
+        } else {
+            char desc[96];
+            if (gb_sampler_settings_validate(&set, &err)) abort();
+            gb_sampler_settings_describe(&set, desc, sizeof desc);
+        }
+        int w = 0, h = 0;
+        if (gb_parse_size(argv[i], &w, &h, &err) != GB_OK) check(&err);
+        else if (w < 1 || h < 1 || w > GB_RENDER_MAX_SIDE || h > GB_RENDER_MAX_SIDE) abort();
     }
     free(buf);
     return 0;

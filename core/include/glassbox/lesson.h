@@ -36,6 +36,9 @@ extern "C" {
 #endif
 
 #define GB_LESSON_MAX_WORDS 16
+#define GB_LESSON_MAX_STEPS 500   /* ours have 5 to 12 */
+#define GB_LESSON_MAX_CLAIMS 200  /* per step */
+#define GB_LESSON_MAX_LINE 65536  /* bytes in one line */
 
 /* View names a lesson may use (the viewer may not have all of them yet). */
 extern const char *const gb_lesson_view_names[];
@@ -91,6 +94,7 @@ typedef struct gb_lesson_state {
     uint64_t seed;
     int generate;         /* tokens to generate in this step (0: none) */
     int model_line, view_line, tokenizer_line, prompt_line, select_line; /* where they were set */
+    int layer_line, head_line; /* (a directive in an @include'd file: the @include line) */
 } gb_lesson_state;
 
 typedef struct gb_lesson_step {
@@ -112,9 +116,11 @@ typedef struct gb_lesson {
     int n_steps;
 } gb_lesson;
 
-/* Parse a lesson from text; path names it in messages and anchors @image and
- * @include (relative paths inside the lesson's folder only). Errors read
- * "path:line: what is wrong". */
+/* Parse a lesson from text; path names it in messages and anchors @image,
+ * @include and model or tokenizer files (relative paths inside the lesson's
+ * folder only: no absolute path, no "..", and no symbolic link leading out of
+ * it; a bare name such as "classroom" is a bundled model). Errors read
+ * "path:line: what is wrong" (path: the lesson, or the included file). */
 gb_status gb_lesson_parse(const char *path, const char *text, size_t len, gb_lesson **out,
                           gb_error *err);
 gb_status gb_lesson_load(const char *path, gb_lesson **out, gb_error *err);
