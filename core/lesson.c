@@ -364,6 +364,11 @@ static gb_status set_words(pctx *c, const char *args, char **words, int *n) {
         dtok_free(&t);
         return PFAIL(c, "at most %d words", GB_LESSON_MAX_WORDS);
     }
+    for (int i = 0; i < t.n; i++)
+        if (!t.s[i][0]) {
+            dtok_free(&t);
+            return PFAIL(c, "word %d is empty (\"\")", i + 1);
+        }
     for (int i = 0; i < *n; i++) free(words[i]);
     for (int i = 0; i < t.n; i++) words[i] = t.s[i];
     *n = t.n;
@@ -496,7 +501,10 @@ static gb_status include_file(pctx *c, const char *args, gb_lesson_step *st, sbu
     size_t n = 0;
     gb_error e2 = {0};
     if (gb_read_file(path, LESSON_LIMIT, &body, &n, &e2)) {
-        s = PFAIL(c, "@include: %s", e2.msg);
+        /* name the file as the lesson does: "@include 'x.md': cannot open: ..." */
+        size_t pl = strlen(path);
+        const char *why = strncmp(e2.msg, path, pl) == 0 && e2.msg[pl] == ':' ? e2.msg + pl + 2 : e2.msg;
+        s = PFAIL(c, "@include '%s': %s", path + (strrchr(c->path, '/') ? strrchr(c->path, '/') - c->path + 1 : 0), why);
     } else {
         pctx inner = {path, 0, c->err, REC_LINE(c)};
         s = valid_text(&inner, body, n);

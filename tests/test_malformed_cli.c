@@ -74,6 +74,10 @@ static void check_case(const mcase *k, int i) {
         const char *args[] = {"tokenize", "--tokenizer", tok, "-", NULL};
         rc = gbt_run(input, in_len, &out, &out_len, &err, args);
         name = "text";
+    } else if (strcmp(k->cmd, "lesson") == 0) {
+        out_path[0] = '\0';
+        const char *args[] = {"lesson", path, "--check", NULL};
+        rc = gbt_run(NULL, 0, &out, &out_len, &err, args);
     } else if (strcmp(k->cmd, "corpus") == 0) {
         snprintf(out_path, sizeof out_path, "%s", gbt_tmp("malformed-corpus"));
         const char *args[] = {"corpus", "--grammar", path, "--out", out_path, "-n", "10", NULL};
@@ -176,6 +180,40 @@ static void test_tokenize_record_limit(void **state) {
     free(out), free(err), free(text);
 }
 
+/* Lessons too big to store: a line beyond 64 KiB and a file beyond 1 MiB are
+ * refused with one line naming the file (and the line). */
+static void test_huge_lessons(void **state) {
+    (void)state;
+    const char *line_md = gbt_tmp("huge_line.md"), *big_md = gbt_tmp("huge_file.md");
+    FILE *fp = fopen(line_md, "wb");
+    assert_non_null(fp);
+    fputs("# Huge\n\n## Step\n@model classroom\n", fp);
+    for (int i = 0; i < 70000; i++) fputc('a' + i % 26, fp);
+    fputs("\n", fp);
+    assert_int_equal(fclose(fp), 0);
+    fp = fopen(big_md, "wb");
+    assert_non_null(fp);
+    fputs("# Big\n\n## Step\n", fp);
+    for (int i = 0; i < 40000; i++) fputs("Thirty bytes of narrative ok.\n", fp);
+    assert_int_equal(fclose(fp), 0);
+    const char *paths[] = {line_md, big_md};
+    const char *want[] = {"huge_line.md:5: the line is 70000 bytes long, more than the 65536 allowed",
+                          "huge_file.md: file is 1200015 bytes, more than the 1048576 allowed"};
+    for (int i = 0; i < 2; i++) {
+        char *out = NULL, *err = NULL;
+        size_t out_len = 0;
+        const char *args[] = {"lesson", paths[i], "--check", NULL};
+        int rc = gbt_run(NULL, 0, &out, &out_len, &err, args);
+        printf("  exit %d: %s", rc, err);
+        assert_int_equal(rc, 2);
+        assert_non_null(strstr(err, want[i]));
+        assert_true(strncmp(err, "glassbox: ", 10) == 0);
+        assert_true(strchr(err, '\n') == err + strlen(err) - 1);
+        assert_int_equal(out_len, 0);
+        free(out), free(err);
+    }
+}
+
 /* Found by fuzz_args: a message quoting an argument that holds a newline
  * spanned two lines; gb_cli_error keeps every message on one. */
 static void test_newline_in_argument(void **state) {
@@ -197,6 +235,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_readme_corpus),
         cmocka_unit_test(test_huge_config_json),
         cmocka_unit_test(test_tokenize_record_limit),
+        cmocka_unit_test(test_huge_lessons),
         cmocka_unit_test(test_newline_in_argument),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

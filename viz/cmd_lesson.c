@@ -275,7 +275,7 @@ int gb_cmd_lesson(int argc, char **argv) {
     if (check) {
         /* one problem is its own summary: a refusal stays one line */
         if (co.errors > 1) fprintf(stderr, "glassbox: lesson: %d problems\n", co.errors);
-        else printf("ok: %d lesson%s, every claim holds (%d warning%s)\n", n_pos, n_pos == 1 ? "" : "s", co.warnings,
+        else if (!co.errors) printf("ok: %d lesson%s, every claim holds (%d warning%s)\n", n_pos, n_pos == 1 ? "" : "s", co.warnings,
                     co.warnings == 1 ? "" : "s");
     }
     gb_text_shutdown();

@@ -163,3 +163,37 @@ put("grammar", "features.grammar", "%outputs en fr\n%feature g m f\n%slash m.sg 
 blocks = g.split("\n\n")
 for i in range(0, min(len(blocks), 60), 6):
     put("grammar", "part%02d.grammar" % i, decl + "\n\n" + "\n\n".join(blocks[i:i + 6]) + "\n")
+
+# sampler specs and render sizes (fuzz_args parses each argument as both)
+put("args", "argv6", "\0".join(["t=0.8:top-k=40:top-p=0.95", "greedy", "random", "1280x800", "0x5", "top-p=0"]))
+
+# lessons: the bundled ones, the hostile ones of the malformed corpus, and a
+# few that reach the files fuzz_lesson puts in its lessons folder
+for p in sorted(glob.glob(os.path.join(ROOT, "lessons", "[0-9]*.md"))):
+    put("lesson", os.path.basename(p), open(p, "rb").read())
+for p in sorted(glob.glob(os.path.join(FIX, "malformed", "lesson_*.md"))):
+    if os.path.getsize(p) < 8192:
+        put("lesson", "bad_" + os.path.basename(p)[7:], open(p, "rb").read())
+H = "# T\n\nIntro *a* **b** `c`.\n\n## S\n@model classroom\n@prompt the teacher taught the\nText.\n"
+put("lesson", "inc_part.md", H + "@include part.md\n")
+put("lesson", "inc_deep.md", H + "@include parts/deep.md\n")
+put("lesson", "inc_escape.md", H + "@include escape.md\n")
+put("lesson", "inc_up.md", H + "@include up/secret.md\n@image up/x.png\n")
+put("lesson", "claims.md", H + "@claim next \"the teacher\" top1 \"taught\"\n"
+    "@claim attention layer=1 head=0 from=\"taught\" to=\"teacher\" >= 0.1\n"
+    "@claim tokens \"the teacher\" == \"the teacher\"\n@claim bigram \"the\" in-top 5 \"teacher\"\n")
+
+# training corpus files: first byte = task (0 LM, 1 translate, 2 classify; bit 2: char
+# tokenizer, bit 3: BPE training)
+def head(rel, n):
+    with open(os.path.join(ROOT, "data", "models", rel), "rb") as f:
+        return b"".join(f.readlines()[:n])
+put("task_text", "lm", b"\x00" + head("classroom.valid.txt", 12))
+put("task_text", "lm_char_bpe", b"\x0c" + head("classroom.valid.txt", 6))
+put("task_text", "translate", b"\x01" + head("classroom-translate.valid.tsv", 10))
+put("task_text", "classify", b"\x02" + head("classroom-sentiment.valid.tsv", 10))
+put("task_text", "classify_bpe", b"\x0a" + head("classroom-sentiment.valid.tsv", 4))
+put("task_text", "crlf", b"\x01a b\tc d\r\n\r\ne f\tg h\r\n")
+# fuzz_session and fuzz_checkpoint make their seeds with the library itself:
+#   GB_FUZZ_SESSION_SEEDS=tests/fuzz/corpus/session build-fuzz/tests/fuzz/fuzz_session -runs=0
+#   GB_FUZZ_CHECKPOINT_SEEDS=tests/fuzz/corpus/checkpoint build-fuzz/tests/fuzz/fuzz_checkpoint -runs=0

@@ -40,7 +40,8 @@ trap 'rm -rf "$SCRATCH"' EXIT INT TERM
 
 dict_for() {
     case "$1" in
-        safetensors|st_contents|model_native|config_json|hf_folder|tok_json|tok_gpt2) echo "tests/fuzz/json.dict";;
+        safetensors|st_contents|model_native|config_json|hf_folder|tok_json|tok_gpt2|session|checkpoint) echo "tests/fuzz/json.dict";;
+        lesson) echo "tests/fuzz/lesson.dict";;
         grammar) echo "tests/fuzz/grammar.dict";;
         npy) echo "tests/fuzz/npy.dict";;
         args) echo "tests/fuzz/args.dict";;
