@@ -407,14 +407,16 @@ static gb_status set_sampling(pctx *c, const char *args, gb_lesson_state *s) {
     return st;
 }
 
-/* Does an existing path lead out of folder dir (e.g. through a symbolic link)?
- * A path that does not exist yet leads nowhere: its reader reports it. */
+/* Does path lead out of folder dir (e.g. through a symbolic link)? Judged by
+ * its longest prefix that exists: "link/missing.png" leads where link does. */
 static bool leads_out(const char *dir, const char *path) {
-    char *d = realpath(dir[0] ? dir : ".", NULL), *p = realpath(path, NULL);
+    char *d = realpath(dir[0] ? dir : ".", NULL), *p = NULL, *cut = xstrdup(path);
+    for (char *slash; cut && !(p = realpath(cut, NULL)) && (slash = strrchr(cut, '/'));) *slash = '\0';
+    free(cut);
     bool out = false;
     if (d && p) {
         size_t n = strlen(d);
-        out = strncmp(p, d, n) != 0 || (p[n] != '/' && !(n == 1 && d[0] == '/'));
+        out = strncmp(p, d, n) != 0 || (p[n] != '/' && p[n] != '\0' && !(n == 1 && d[0] == '/'));
     }
     free(d), free(p);
     return out;

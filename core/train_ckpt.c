@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "glassbox/platform.h"
@@ -95,6 +96,20 @@ static int tensor_ok(json_t *h, int i, size_t n) {
            (size_t)json_integer_value(json_array_get(off, 1)) == (i + 1) * bytes;
 }
 
+/* Parameters and first moments finite, second moments finite and >= 0 (AdamW
+ * divides by their square root): a damaged checkpoint is refused before it
+ * overwrites anything. The data may be unaligned, hence memcpy. */
+static gb_status check_values(const char *path, const unsigned char *data, size_t n, gb_error *err) {
+    for (size_t i = 0; i < 3 * n; i++) {
+        float v;
+        memcpy(&v, data + i * sizeof v, sizeof v);
+        if (!isfinite(v) || (i >= 2 * n && v < 0))
+            return gb_fail(err, GB_ERR_INPUT, "%s: tensor %s has %s value (%g) at index %zu", path, TENSORS[i / n],
+                           isfinite(v) ? "a negative" : "a non-finite", (double)v, i % n);
+    }
+    return GB_OK;
+}
+
 static gb_status parse_and_restore(gb_trainer *t, const char *path, const unsigned char *data, size_t size,
                                    char **user_meta, gb_error *err) {
     if (size < 8) return gb_fail(err, GB_ERR_INPUT, "%s: too short for a checkpoint", path);
@@ -117,6 +132,7 @@ static gb_status parse_and_restore(gb_trainer *t, const char *path, const unsign
         st = gb_fail(err, GB_ERR_INPUT, "%s: checkpoint is for another model configuration", path);
     for (int i = 0; i < 3 && !st; i++)
         if (!tensor_ok(h, i, n)) st = gb_fail(err, GB_ERR_INPUT, "%s: tensor %s has the wrong shape", path, TENSORS[i]);
+    if (!st) st = check_values(path, data + 8 + hl, n, err);
     if (!st) {
         const float *base = (const float *)(const void *)(data + 8 + hl);
         memcpy(t->m->params, base, n * sizeof(float));

@@ -5,6 +5,9 @@
  * each model is loaded once. */
 #include "gbtest.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "glassbox/lesson.h"
 
 static gb_lesson_checker *CK;
@@ -150,6 +153,76 @@ static void test_paths_outside_lessons(void **state) {
     parse_bad("# T\n## S\n@image /etc/passwd\n", ":3:", "inside the lessons folder");
     parse_bad("# T\n## S\n@include parts/../../x.md\n", ":3:", "inside the lessons folder");
     parse_bad("# T\n## S\n@include missing-part.md\n", ":3:", "@include");
+}
+
+/* Symbolic links out of the lesson's folder are refused for every directive
+ * that names a file; a model file inside the folder is found relative to the
+ * lesson, whatever the current folder. */
+static void test_symlinks_and_model_paths(void **state) {
+    (void)state;
+    char dir[1024], p[1200], q[1200], md[1200];
+    snprintf(dir, sizeof dir, "%s", gbt_tmp("links"));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(md, sizeof md, "%s/main.md", dir);
+    snprintf(p, sizeof p, "%s/escape.md", dir);
+    assert_int_equal(symlink("/etc/passwd", p), 0);
+    snprintf(p, sizeof p, "%s/up", dir);
+    assert_int_equal(symlink("..", p), 0);
+    snprintf(p, sizeof p, "%s/inside.md", dir);
+    FILE *f = fopen(p, "w");
+    fputs("Inside.\n", f);
+    fclose(f);
+    snprintf(q, sizeof q, "%s/also-inside.md", dir);
+    assert_int_equal(symlink("inside.md", q), 0); /* a link that stays inside is fine */
+    const char *bad[] = {"@include escape.md", "@include up/secret.md", "@image up/x.png",
+                         "@model escape.md", "@tokenizer up/t.json"};
+    for (int i = 0; i < 5; i++) {
+        char text[300];
+        snprintf(text, sizeof text, "# T\n## S\nText.\n%s\n", bad[i]);
+        gb_error err = {0};
+        gb_lesson *l = NULL;
+        assert_int_equal(gb_lesson_parse(md, text, strlen(text), &l, &err), GB_ERR_INPUT);
+        printf("  %s\n", err.msg);
+        assert_non_null(strstr(err.msg, "main.md:4: "));
+        assert_non_null(strstr(err.msg, "symbolic link out of the lessons folder"));
+    }
+    const char *good = "# T\n## S\n@include also-inside.md\n@model my-model.safetensors\n@tokenizer classroom-bpe\n";
+    gb_error err = {0};
+    gb_lesson *l = NULL;
+    gbt_assert_ok(gb_lesson_parse(md, good, strlen(good), &l, &err), &err);
+    assert_string_equal(l->steps[0].text, "Inside.");
+    snprintf(p, sizeof p, "%s/my-model.safetensors", dir);
+    assert_string_equal(l->steps[0].state.model, p);          /* resolved against the lesson */
+    assert_string_equal(l->steps[0].state.tokenizer, "classroom-bpe"); /* a bundled name */
+    gb_lesson_free(l);
+}
+
+/* Claims and state set in an @include'd file point at the @include line of the
+ * lesson (the checker names the lesson file). */
+static void test_include_lines(void **state) {
+    (void)state;
+    char dir[1024], part[1200], md[1200];
+    snprintf(dir, sizeof dir, "%s", gbt_tmp("inclines"));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(part, sizeof part, "%s/part.md", dir);
+    snprintf(md, sizeof md, "%s/main.md", dir);
+    FILE *f = fopen(part, "w");
+    fputs("One.\nTwo.\n@model classroom\n@claim next \"the teacher\" top1 \"taught\"\n", f);
+    fclose(f);
+    const char *text = "# T\n## S\nText.\n@include part.md\n";
+    gb_error err = {0};
+    gb_lesson *l = NULL;
+    gbt_assert_ok(gb_lesson_parse(md, text, strlen(text), &l, &err), &err);
+    assert_int_equal(l->steps[0].claims[0].line, 4);
+    assert_int_equal(l->steps[0].state.model_line, 4);
+    gb_lesson_free(l);
+    /* an error inside the included file names that file and its line */
+    f = fopen(part, "w");
+    fputs("One.\n@zoom 2\n", f);
+    fclose(f);
+    assert_int_equal(gb_lesson_parse(md, text, strlen(text), &l, &err), GB_ERR_INPUT);
+    printf("  %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "part.md:2: unknown directive '@zoom'"));
 }
 
 static void test_include(void **state) {
@@ -315,6 +388,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_bad_format),
         cmocka_unit_test(test_paths_outside_lessons),
         cmocka_unit_test(test_include),
+        cmocka_unit_test(test_symlinks_and_model_paths),
+        cmocka_unit_test(test_include_lines),
         cmocka_unit_test(test_claim_attention),
         cmocka_unit_test(test_claim_neighbors_similarity_analogy),
         cmocka_unit_test(test_claim_next_generate),

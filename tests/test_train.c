@@ -203,6 +203,29 @@ static void test_checkpoint_mismatch(void **state) {
     gb_error_clear(&err);
     assert_int_equal(gb_checkpoint_load(ta, gbt_tmp("cut.ckpt"), NULL, &err), GB_ERR_INPUT);
     printf("  truncated: %s\n", err.msg);
+    /* a NaN parameter, or a negative second moment (the last float of the file):
+     * refused before anything is overwritten */
+    const size_t n = a->n_params;
+    float *before = malloc(n * sizeof(float)), v = -1.0f;
+    memcpy(before, a->params, n * sizeof(float));
+    const char *cases[2] = {"nan.ckpt", "negv.ckpt"};
+    for (int k = 0; k < 2; k++) {
+        char *copy = malloc(len);
+        memcpy(copy, buf, len);
+        if (k == 0) memcpy(copy + len - 3 * n * sizeof(float) + 4, &(float){NAN}, 4);
+        else memcpy(copy + len - 4, &v, 4);
+        f = fopen(gbt_tmp(cases[k]), "wb");
+        fwrite(copy, 1, len, f);
+        fclose(f);
+        free(copy);
+        gb_error_clear(&err);
+        assert_int_equal(gb_checkpoint_load(ta, gbt_tmp(cases[k]), NULL, &err), GB_ERR_INPUT);
+        printf("  %s: %s\n", cases[k], err.msg);
+        assert_non_null(strstr(err.msg, k == 0 ? "tensor params has a non-finite value (nan) at index 1"
+                                               : "tensor adam.v has a negative value (-1) at index"));
+        assert_memory_equal(before, a->params, n * sizeof(float));
+    }
+    free(before);
     free(buf);
     gb_trainer_free(ta);
     gb_trainer_free(tb);

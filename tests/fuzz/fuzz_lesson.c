@@ -10,7 +10,10 @@
  *     that pango accepts (gb_lesson_markup, used by the player and handout);
  *   - small accepted lessons are also run through gb_lesson_check (one
  *     checker for the process, so each bundled model loads once). */
+#define _GNU_SOURCE /* memmem */
 #include "fuzz_common.h"
+
+#include <stdbool.h>
 
 #include <errno.h>
 
@@ -65,9 +68,11 @@ static void check_markup(const char *md) {
     free(mk);
 }
 
+static bool HAS_SECRET; /* the input itself holds the marker (the fuzzer learns it from strstr) */
+
 static void check_text(const char *s) {
     if (!s) abort();
-    if (strstr(s, SECRET)) {
+    if (!HAS_SECRET && strstr(s, SECRET)) {
         fprintf(stderr, "a lesson read a file outside its folder\n");
         abort();
     }
@@ -112,6 +117,7 @@ static void check_lesson(const gb_lesson *l) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gb_error err = {0};
     gb_lesson *l = NULL;
+    HAS_SECRET = memmem(data, size, SECRET, strlen(SECRET)) != NULL;
     if (gb_lesson_parse(LESSON, (const char *)data, size, &l, &err) != GB_OK) {
         fz_check_error(&err);
         /* "<lesson or included file>:<line>: ..." */
