@@ -28,6 +28,7 @@ void gb_train_data_free(gb_train_data *d) {
 }
 
 gb_status gb_train_data_append(gb_train_data *d, const int *ids, size_t n, gb_error *err) {
+    if (n == 0) return GB_OK; /* a line of no tokens: nothing to copy (and stream may still be NULL) */
     if (d->n_stream + n > d->cap_stream) {
         size_t cap = (d->n_stream + n) * 2 + 1024;
         int *s = realloc(d->stream, cap * sizeof *s);
