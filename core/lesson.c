@@ -619,7 +619,8 @@ static size_t utf8_len(const unsigned char *s, size_t left) {
     return k;
 }
 
-/* UTF-8 text without NUL bytes, in lines of at most GB_LESSON_MAX_LINE bytes. */
+/* UTF-8 text without NUL bytes or control characters (tabs and CR LF line ends
+ * are fine), in lines of at most GB_LESSON_MAX_LINE bytes. */
 static gb_status valid_text(pctx *c, const char *s, size_t len) {
     int line = 1;
     size_t start = 0;
@@ -630,6 +631,11 @@ static gb_status valid_text(pctx *c, const char *s, size_t len) {
             c->line = line;
             return !k ? PFAIL(c, "invalid UTF-8 at byte %zu; a lesson is UTF-8 text", i)
                       : PFAIL(c, "a NUL byte at byte %zu; a lesson is text", i);
+        }
+        /* control characters are not text (and pango's markup refuses them) */
+        if (u[0] < 0x20 && u[0] != '\n' && u[0] != '\t' && u[0] != '\r') {
+            c->line = line;
+            return PFAIL(c, "a control character (0x%02X) at byte %zu; a lesson is text", u[0], i);
         }
         if (u[0] == '\n' || i + 1 == len) {
             size_t n = i - start + (u[0] != '\n');

@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pango/pango.h>
+
 #include "glassbox/lesson.h"
+#include "lesson_player.h"
 
 static gb_lesson_checker *CK;
 
@@ -225,6 +228,26 @@ static void test_include_lines(void **state) {
     assert_non_null(strstr(err.msg, "part.md:2: unknown directive '@zoom'"));
 }
 
+/* Narrative -> pango markup: overlapping styles still give nested tags (found
+ * by fuzz_lesson: "**a *b** c*" made "<b>a <i>b</b> c</i>", which pango refuses
+ * and the panel then showed nothing). */
+static void test_markup_nests(void **state) {
+    (void)state;
+    char *mk = gb_lesson_markup("**a *b** c*");
+    assert_string_equal(mk, "<b>a <i>b</i></b><i> c</i>");
+    free(mk);
+    const char *cases[] = {"**a *b** c*", "*a `b* c` d", "`a **b` c** *d", "**a `b *c** d` e*", "***", "*`**`*",
+                           "a & b < c > d", "**unclosed *too `and this"};
+    for (int i = 0; i < 8; i++) {
+        mk = gb_lesson_markup(cases[i]);
+        GError *ge = NULL;
+        if (!pango_parse_markup(mk, -1, 0, NULL, NULL, NULL, &ge)) fail_msg("'%s' -> '%s': %s", cases[i], mk, ge->message);
+        free(mk);
+    }
+    /* control characters never reach the markup: the parser refuses them */
+    parse_bad("# T\n## S\nA bell \a here.\n", ":3:", "a control character (0x07)");
+}
+
 static void test_include(void **state) {
     (void)state;
     char dir[1024], part[1200], main_md[1200];
@@ -388,6 +411,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_bad_format),
         cmocka_unit_test(test_paths_outside_lessons),
         cmocka_unit_test(test_include),
+        cmocka_unit_test(test_markup_nests),
         cmocka_unit_test(test_symlinks_and_model_paths),
         cmocka_unit_test(test_include_lines),
         cmocka_unit_test(test_claim_attention),

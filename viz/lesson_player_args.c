@@ -1,5 +1,6 @@
 /* lesson_player_args.c - a lesson step's state as the arguments of a view, and
  * its narrative as pango markup (shared by the player and the handout). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,39 +34,72 @@ void gb_lesson_view_args(const gb_lesson_state *st, gb_view_args *a, char **tok_
     }
 }
 
-/* Narrative Markdown -> pango markup: **bold**, *italic*, `code`; headings and lists as text. */
+/* Narrative Markdown -> pango markup: **bold**, *italic*, `code`; headings and lists as text.
+ * Styles may overlap in the Markdown ("**a *b** c*"), but markup tags must nest:
+ * closing a style closes the ones opened after it and opens them again. */
+enum { MK_BOLD, MK_ITAL, MK_CODE };
+static const char *const MK_OPEN[3] = {"<b>", "<i>", "<span font_family=\"DejaVu Sans Mono\">"};
+static const char *const MK_CLOSE[3] = {"</b>", "</i>", "</span>"};
+
+typedef struct mk_out {
+    char *p;
+    size_t k;
+    int open[3], n_open; /* styles open, outermost first */
+} mk_out;
+
+static void mk_put(mk_out *o, const char *s) {
+    size_t n = strlen(s);
+    memcpy(o->p + o->k, s, n);
+    o->k += n;
+}
+
+static void mk_toggle(mk_out *o, int style) {
+    int at = -1;
+    for (int i = 0; i < o->n_open; i++)
+        if (o->open[i] == style) at = i;
+    if (at < 0) {
+        mk_put(o, MK_OPEN[style]);
+        o->open[o->n_open++] = style;
+        return;
+    }
+    for (int i = o->n_open - 1; i >= at; i--) mk_put(o, MK_CLOSE[o->open[i]]);
+    for (int i = at + 1; i < o->n_open; i++) o->open[i - 1] = o->open[i], mk_put(o, MK_OPEN[o->open[i - 1]]);
+    o->n_open--;
+}
+
+static bool mk_is_open(const mk_out *o, int style) {
+    for (int i = 0; i < o->n_open; i++)
+        if (o->open[i] == style) return true;
+    return false;
+}
+
 char *gb_lesson_markup(const char *md) {
-    size_t n = strlen(md), cap = n * 40 + 64, k = 0; /* room for a <span> per character */
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    int bold = 0, ital = 0, code = 0;
-#define PUT(s) (memcpy(out + k, s, strlen(s)), k += strlen(s))
+    /* worst case per input byte: a toggle closes three styles and opens two (< 80 bytes) */
+    size_t n = strlen(md), cap = n * 80 + 64;
+    mk_out o = {.p = malloc(cap)};
+    if (!o.p) return NULL;
     for (size_t i = 0; i < n; i++) {
         char ch = md[i];
-        if (k + 16 >= cap) break;
-        if (ch == '`') PUT(code ? "</span>" : "<span font_family=\"DejaVu Sans Mono\">"), code = !code;
-        else if (!code && ch == '*' && md[i + 1] == '*') PUT(bold ? "</b>" : "<b>"), bold = !bold, i++;
-        else if (!code && ch == '*' && (ital || (md[i + 1] && md[i + 1] != ' '))) PUT(ital ? "</i>" : "<i>"), ital = !ital;
-        else if (ch == '&') PUT("&amp;");
-        else if (ch == '<') PUT("&lt;");
-        else if (ch == '>') PUT("&gt;");
+        bool code = mk_is_open(&o, MK_CODE), ital = mk_is_open(&o, MK_ITAL);
+        if (ch == '`') mk_toggle(&o, MK_CODE);
+        else if (!code && ch == '*' && md[i + 1] == '*') mk_toggle(&o, MK_BOLD), i++;
+        else if (!code && ch == '*' && (ital || (md[i + 1] && md[i + 1] != ' '))) mk_toggle(&o, MK_ITAL);
+        else if (ch == '&') mk_put(&o, "&amp;");
+        else if (ch == '<') mk_put(&o, "&lt;");
+        else if (ch == '>') mk_put(&o, "&gt;");
         else if (ch == '\n' && md[i + 1] == '\n') {
-            PUT("\n\n");
+            mk_put(&o, "\n\n");
             while (md[i + 1] == '\n') i++;
         } else if (ch == '\n') {
             /* keep list items and quoted lines on their own lines; join wrapped prose */
             char nx = md[i + 1];
-            PUT((nx == '-' || nx == '>' || (nx >= '0' && nx <= '9')) ? "\n" : " ");
-        } else out[k++] = ch;
+            mk_put(&o, (nx == '-' || nx == '>' || (nx >= '0' && nx <= '9')) ? "\n" : " ");
+        } else o.p[o.k++] = ch;
     }
-    if (code) PUT("</span>");
-    if (ital) PUT("</i>");
-    if (bold) PUT("</b>");
-#undef PUT
-    out[k] = '\0';
-    return out;
+    while (o.n_open) mk_put(&o, MK_CLOSE[o.open[--o.n_open]]);
+    o.p[o.k] = '\0';
+    return o.p;
 }
-
 
 double gb_lesson_draw_text(cairo_t *cr, const char *md, double x, double y, double w, double size) {
     char *mk = gb_lesson_markup(md ? md : "");
