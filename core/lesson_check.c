@@ -6,6 +6,7 @@
  * says what the model does instead, so the author can rewrite the lesson to
  * say what is true. Models, tokenizers and the bigram model are loaded once
  * per checker. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "glassbox/lesson.h"
 
 #include <math.h>
@@ -88,6 +89,19 @@ static const cached *get_tokenizer(gb_lesson_checker *c, const char *spec) {
     return e;
 }
 
+/* A model file from a lesson's folder may name its tokenizer: that file must
+ * be in the model's folder too (a lesson reads nothing outside its folder). */
+static bool tokenizer_inside(const char *model_path, const char *tok) {
+    const char *slash = strrchr(model_path, '/');
+    char *dir = slash ? malloc((size_t)(slash - model_path) + 2) : NULL;
+    if (dir) memcpy(dir, model_path, (size_t)(slash - model_path)), dir[slash - model_path] = '\0';
+    char *d = realpath(dir ? (dir[0] ? dir : "/") : ".", NULL), *t = realpath(tok, NULL);
+    size_t n = d ? strlen(d) : 0;
+    bool ok = !t || (d && strncmp(t, d, n) == 0 && (t[n] == '/' || n == 1));
+    free(dir), free(d), free(t);
+    return ok;
+}
+
 static const cached *get_model(gb_lesson_checker *c, const char *spec) {
     for (int i = 0; i < c->n_models; i++)
         if (strcmp(c->models[i].spec, spec) == 0) return &c->models[i];
@@ -103,10 +117,14 @@ static const cached *get_model(gb_lesson_checker *c, const char *spec) {
         bundled = gb_find_bundled(rel);
     }
     gb_status ls = gb_model_load(bundled ? bundled : spec, &e->model, &e->err);
+    bool own = bundled != NULL;
     free(bundled);
     if (ls) return e;
     if (!e->model->tokenizer_ref) {
         gb_fail(&e->err, GB_ERR_INPUT, "%s: the model names no tokenizer", spec);
+    } else if (!own && !tokenizer_inside(spec, e->model->tokenizer_ref)) {
+        gb_fail(&e->err, GB_ERR_INPUT, "%s: its tokenizer '%s' is outside the model's folder, which a lesson may not read",
+                spec, e->model->tokenizer_ref);
     } else if (!gb_tokenizer_load(e->model->tokenizer_ref, &e->tok, &e->err)) {
         return e;
     }

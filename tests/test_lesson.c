@@ -11,6 +11,7 @@
 #include <pango/pango.h>
 
 #include "glassbox/lesson.h"
+#include "glassbox/model.h"
 #include "lesson_player.h"
 
 static gb_lesson_checker *CK;
@@ -198,6 +199,51 @@ static void test_symlinks_and_model_paths(void **state) {
     assert_string_equal(l->steps[0].state.model, p);          /* resolved against the lesson */
     assert_string_equal(l->steps[0].state.tokenizer, "classroom-bpe"); /* a bundled name */
     gb_lesson_free(l);
+}
+
+static void collect_msgs(void *user, gb_lesson_severity sev, const char *msg);
+
+/* A model file in the lesson's folder that names a tokenizer elsewhere is
+ * refused by --check; one whose tokenizer sits beside it opens. */
+static void test_model_tokenizer_outside(void **state) {
+    (void)state;
+    char dir[1024], path[1200], tok[1200], md[1200];
+    snprintf(dir, sizeof dir, "%s", gbt_tmp("ownmodel"));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    gb_error err = {0};
+    gb_model *m = NULL;
+    gbt_assert_ok(gb_model_load(gbt_fixture("malformed/valid_tiny.safetensors"), &m, &err), &err);
+    snprintf(path, sizeof path, "%s/away.safetensors", dir);
+    gbt_assert_ok(gb_model_save(m, path, gbt_fixture("malformed/valid_word_tokenizer.json"), &err), &err);
+    snprintf(tok, sizeof tok, "cp %s %s/tok.json", gbt_fixture("malformed/valid_word_tokenizer.json"), dir);
+    assert_int_equal(system(tok), 0);
+    snprintf(tok, sizeof tok, "%s/tok.json", dir);
+    snprintf(path, sizeof path, "%s/home.safetensors", dir);
+    gbt_assert_ok(gb_model_save(m, path, tok, &err), &err);
+    gb_model_free(m);
+    snprintf(md, sizeof md, "%s/main.md", dir);
+    const char *text = "# T\n## Away\n@model away.safetensors\nText.\n## Home\n@model home.safetensors\nText.\n";
+    gb_lesson *l = NULL;
+    gbt_assert_ok(gb_lesson_parse(md, text, strlen(text), &l, &err), &err);
+    gb_lesson_checker *ck = gb_lesson_checker_new();
+    char msgs[4][512] = {{0}};
+    int bad = gb_lesson_check(ck, l, collect_msgs, msgs);
+    printf("  %s\n", msgs[0]);
+    assert_int_equal(bad, 1);
+    assert_non_null(strstr(msgs[0], "main.md:3: model '"));
+    assert_non_null(strstr(msgs[0], "is outside the model's folder, which a lesson may not read"));
+    gb_lesson_checker_free(ck);
+    gb_lesson_free(l);
+}
+
+static void collect_msgs(void *user, gb_lesson_severity sev, const char *msg) {
+    (void)sev;
+    char (*msgs)[512] = user;
+    for (int i = 0; i < 4; i++)
+        if (!msgs[i][0]) {
+            snprintf(msgs[i], 512, "%s", msg);
+            return;
+        }
 }
 
 /* Claims and state set in an @include'd file point at the @include line of the
@@ -411,6 +457,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_bad_format),
         cmocka_unit_test(test_paths_outside_lessons),
         cmocka_unit_test(test_include),
+        cmocka_unit_test(test_model_tokenizer_outside),
         cmocka_unit_test(test_markup_nests),
         cmocka_unit_test(test_symlinks_and_model_paths),
         cmocka_unit_test(test_include_lines),
