@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "glassbox/platform.h"
 #include "glassbox/sampler.h"
@@ -502,7 +503,11 @@ static gb_status include_file(pctx *c, const char *args, gb_lesson_step *st, sbu
     char *body = NULL;
     size_t n = 0;
     gb_error e2 = {0};
-    if (gb_read_file(path, LESSON_LIMIT, &body, &n, &e2)) {
+    struct stat sb;
+    /* a FIFO or a device would block or never end */
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        gb_fail(&e2, GB_ERR_INPUT, "%s: not a regular file", path);
+    if (e2.status || gb_read_file(path, LESSON_LIMIT, &body, &n, &e2)) {
         /* name the file as the lesson does: "@include 'x.md': cannot open: ..." */
         size_t pl = strlen(path);
         const char *why = strncmp(e2.msg, path, pl) == 0 && e2.msg[pl] == ':' ? e2.msg + pl + 2 : e2.msg;

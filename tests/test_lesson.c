@@ -190,6 +190,15 @@ static void test_symlinks_and_model_paths(void **state) {
         assert_non_null(strstr(err.msg, "main.md:4: "));
         assert_non_null(strstr(err.msg, "symbolic link out of the lessons folder"));
     }
+    /* a FIFO inside the folder would block the reader: refused */
+    snprintf(p, sizeof p, "%s/fifo.md", dir);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    const char *fifo = "# T\n## S\nText.\n@include fifo.md\n";
+    gb_error ferr = {0};
+    gb_lesson *fl = NULL;
+    assert_int_equal(gb_lesson_parse(md, fifo, strlen(fifo), &fl, &ferr), GB_ERR_INPUT);
+    printf("  %s\n", ferr.msg);
+    assert_non_null(strstr(ferr.msg, "main.md:4: @include 'fifo.md': not a regular file"));
     const char *good = "# T\n## S\n@include also-inside.md\n@model my-model.safetensors\n@tokenizer classroom-bpe\n";
     gb_error err = {0};
     gb_lesson *l = NULL;
