@@ -46,5 +46,10 @@ bool gen_att_key(dist_view *v, const gb_event *ev);
 /* The shown row [n_keys] (layer/head or average) into out (cap floats); returns n_keys or 0. */
 int gen_att_row(const dist_view *v, float *out, int cap, int *layer, int *head);
 gb_status gen_att_check(const dist_view *v, const gb_shared *sh, gb_error *err);
+/* Where the generation view draws (view coordinates, after layout), for tests
+ * that click: the distribution picture, and the centre of a node's box in the
+ * tree (false if not drawn). */
+gb_rect gen_dist_rect(const dist_view *v, const gb_shared *sh);
+bool gen_node_center(const dist_view *v, const gb_shared *sh, int node, double *x, double *y);
 
 #endif

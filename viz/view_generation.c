@@ -214,6 +214,33 @@ static int tree_hit(const dist_view *v, const gen_geom *gg, const gb_theme *t, d
     return -1;
 }
 
+gb_rect gen_dist_rect(const dist_view *v, const gb_shared *sh) {
+    gen_geom g;
+    gen_geometry(v, v->w, v->h, sh, &g);
+    return g.dist;
+}
+
+bool gen_node_center(const dist_view *v, const gb_shared *sh, int node, double *x, double *y) {
+    const gb_theme *t = sh->theme;
+    gen_geom gg;
+    gen_geometry(v, v->w, v->h, sh, &gg);
+    gb_rect in = gb_rect_inset(gg.tree, t->pad);
+    gb_rect_cut_top(&in, gb_panel_header_h("x", t) - t->pad, t->pad);
+    tree_geom g;
+    tree_geometry(&v->p, in, t, &g);
+    const gb_session_node *nd = v->p.s ? gb_session_node_at(v->p.s, node) : NULL;
+    if (!nd || !nd->alive) return false;
+    int path[GEN_MAX_PATH];
+    for (int b = 0; b < gb_session_n_branches(v->p.s); b++) {
+        const gb_branch_info *bi = gb_session_branch_info(v->p.s, b);
+        if (!bi->alive) continue;
+        int n = gb_session_path(v->p.s, b, path, GEN_MAX_PATH);
+        for (int i = bi->fork_depth; i < n && i < GEN_MAX_PATH; i++)
+            if (path[i] == node) return node_xy(&g, i, alive_rank(v->p.s, b), x, y), true;
+    }
+    return false;
+}
+
 static void gen_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared *sh) {
     const dist_view *v = self;
     const gb_theme *t = sh->theme;
