@@ -238,7 +238,7 @@ static void draw_strip(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_the
     char lab[48], s[160];
     gb_samp_label(p, rec->chosen, lab, sizeof lab);
     if (!forced) snprintf(s, sizeof s, "chosen: %s (p = %.3f)", lab, rec->prob_final_chosen);
-    else if (rec->prob_final_chosen > 0) snprintf(s, sizeof s, "forced: %s (p = %.3f)", lab, rec->prob_final_chosen);
+    else if (rec->prob_final_chosen > 0) snprintf(s, sizeof s, "forced: %s (p = %.3g)", lab, rec->prob_final_chosen);
     else snprintf(s, sizeof s, "forced: %s (cut by these settings)", lab);
     fb.bold = true;
     gb_text_draw(cr, &fb, s, fmin(fmax(ux, bar.x + 120), bar.x + bar.w - 120), bar.y + bar.h + 6, GB_CENTER, GB_TOP,
@@ -283,9 +283,9 @@ static void draw_summary(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_t
         gb_samp_label(p, drawn_token(rec), dl, sizeof dl);
         snprintf(l[2], sizeof l[2], "3. renormalised: entropy %.2f nats; the draw u = %.4f would have given \"%s\"",
                  rec->entropy_final, rec->draw, dl);
-        if (rec->prob_final_chosen > 0) snprintf(fp, sizeof fp, "p = %.3f with these settings", rec->prob_final_chosen);
+        if (rec->prob_final_chosen > 0) snprintf(fp, sizeof fp, "p = %.3g with these settings", rec->prob_final_chosen);
         else snprintf(fp, sizeof fp, "these settings cut it");
-        snprintf(l[3], sizeof l[3], "Forced by hand: \"%s\" (the model's p = %.3f, log p %.3f at T = 1; %s)", lab,
+        snprintf(l[3], sizeof l[3], "Forced by hand: \"%s\" (the model's p = %.3g, log p %.3f at T = 1; %s)", lab,
                  exp(rec->logprob_t1_chosen), rec->logprob_t1_chosen, fp);
     }
     if (p->have_prev && p->shown == gb_samp_tip(p)) {

@@ -82,8 +82,10 @@ static void gen_geometry(const dist_view *v, double w, double h, const gb_shared
     int rows = 0;
     for (int b = 0; v->p.s && b < gb_session_n_branches(v->p.s); b++) rows += gb_session_branch_info(v->p.s, b)->alive;
     double want = gb_panel_header_h("x", t) + 2 * t->pad + fmax(1, rows) * t->font * 2.6;
-    g->tree = gb_rect_cut_top(&r, fmin(r.h * 0.3, want), t->gap);
-    g->att = gb_rect_cut_top(&r, gen_att_height(t), t->gap);
+    /* the tree and the attention of the shown step side by side */
+    gb_rect row = gb_rect_cut_top(&r, fmax(fmin(r.h * 0.3, want), gen_att_height(t)), t->gap);
+    g->tree = gb_rect_cut_left(&row, row.w * 0.5, t->gap);
+    g->att = row;
     g->dist = r;
 }
 

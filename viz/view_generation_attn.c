@@ -20,10 +20,10 @@
 void gen_att_init(dist_view *v, const gb_view_args *a) {
     v->att_layer = a->layer;
     v->att_head = a->average ? -1 : a->head;
-    gb_widget_dropdown(&v->att_layer_dd, "layer", NULL, 0, 0);
+    gb_widget_dropdown(&v->att_layer_dd, "", NULL, 0, 0);
     gb_widget_set_tooltip(&v->att_layer_dd, "The layer whose attention is shown (Up, Down)");
     gb_ui_add(&v->ui, &v->att_layer_dd);
-    gb_widget_dropdown(&v->att_head_dd, "head", NULL, 0, 0);
+    gb_widget_dropdown(&v->att_head_dd, "", NULL, 0, 0);
     gb_widget_set_tooltip(&v->att_head_dd, "One head, or the average over the layer's heads (h: next head, a: average)");
     gb_ui_add(&v->ui, &v->att_head_dd);
 }
@@ -68,7 +68,7 @@ void gen_att_sync(dist_view *v, const gb_shared *sh) {
         return;
     }
     for (int l = 0; l < L; l++) snprintf(v->att_names[l], sizeof v->att_names[l], "layer %d", l);
-    snprintf(v->att_names[L], sizeof v->att_names[L], "average");
+    snprintf(v->att_names[L], sizeof v->att_names[L], "all heads");
     for (int h = 0; h < H; h++) snprintf(v->att_names[L + 1 + h], sizeof v->att_names[0], "head %d", h);
     for (int i = 0; i < L + H + 1; i++) v->att_items[i] = v->att_names[i];
     v->att_L = L, v->att_H = H;
@@ -81,10 +81,13 @@ double gen_att_height(const gb_theme *t) {
     return gb_panel_header_h("x", t) + 2 * t->pad + t->font * 2.0 + t->font_small * 1.7;
 }
 
+/* Width of the two drop-downs at the top right of the panel. */
+static double dropdowns_w(gb_rect r, const gb_theme *t) { return 2 * fmin(130, r.w / 5) + t->gap; }
+
 void gen_att_layout(dist_view *v, gb_rect r, const gb_shared *sh) {
     const gb_theme *t = sh->theme;
-    double wh = gb_widget_height(t), ww = fmin(150, r.w / 6);
-    gb_rect row = {r.x + r.w - t->pad - 2 * ww - t->gap, r.y + t->pad, 2 * ww + t->gap, wh};
+    double wh = gb_widget_height(t), ww = fmin(130, r.w / 5);
+    gb_rect row = {r.x + r.w - t->pad - dropdowns_w(r, t), r.y + t->pad, dropdowns_w(r, t), wh};
     v->att_layer_dd.r = gb_rect_cut_left(&row, ww, t->gap);
     v->att_head_dd.r = row;
     v->att_layer_dd.hidden = v->att_head_dd.hidden = !sh->interactive;
@@ -166,8 +169,10 @@ static void draw_key(cairo_t *cr, gb_rect box, const gb_samp *p, int id, float w
     cairo_stroke(cr);
     char lab[48], val[16];
     gb_samp_label(p, id, lab, sizeof lab);
+    double lw;
+    gb_text_size(cr, &fb, lab, &lw, NULL);
     gb_set_rgb(cr, gb_text_on(bg));
-    gb_text_draw(cr, &fb, lab, b.x + b.w / 2, b.y + b.h / 2, GB_CENTER, GB_MIDDLE, b.w - 4);
+    gb_text_draw(cr, lw > b.w - 4 ? &fs : &fb, lab, b.x + b.w / 2, b.y + b.h / 2, GB_CENTER, GB_MIDDLE, b.w - 4);
     snprintf(val, sizeof val, "%.2f", w);
     double tw;
     gb_text_size(cr, &fs, val, &tw, NULL);
@@ -191,14 +196,26 @@ void gen_att_draw(cairo_t *cr, gb_rect r, const dist_view *v, const gb_theme *t)
     char title[160], sub[240], chosen[48], query[48], who[48];
     gb_samp_label(p, gb_session_node_at(p->s, p->shown)->token, chosen, sizeof chosen);
     gb_samp_label(p, ids[T - 1], query, sizeof query);
-    if (head < 0) snprintf(who, sizeof who, "the average of its %d heads", v->att_H ? v->att_H : 1);
+    if (head < 0) snprintf(who, sizeof who, "average of %d heads", v->att_H ? v->att_H : 1);
     else snprintf(who, sizeof who, "head %d", head);
-    snprintf(title, sizeof title, "What the model attended to when it chose \"%s\"", chosen);
-    snprintf(sub, sizeof sub, "layer %d, %s: the attention of \"%s\" (outlined, the last token read) over the tokens "
-             "before; colour and number = weight", layer, who, query);
-    gb_rect in = gb_draw_panel(cr, r, title, sub, t);
+    snprintf(title, sizeof title, "Attention when it chose \"%s\"", chosen);
+    snprintf(sub, sizeof sub, "layer %d, %s; query \"%s\" (outlined); colour = weight", layer, who, query);
+    /* the header drawn here: its right end holds the drop-downs in the window */
+    gb_rect in = gb_draw_panel(cr, r, NULL, NULL, t);
+    double tw = in.w - (v->att_layer_dd.hidden ? 0 : dropdowns_w(r, t) + t->gap);
+    gb_font ft = gb_font_title(t), fs = gb_font_small(t), fb = gb_font_body(t);
+    gb_set_rgb(cr, t->fg);
+    gb_text_draw(cr, &ft, title, in.x, in.y, GB_LEFT, GB_TOP, tw);
+    gb_set_rgb(cr, t->fg_dim);
+    gb_text_draw(cr, &fs, sub, in.x, in.y + t->font_title * 1.25 + 2, GB_LEFT, GB_TOP, tw);
+    gb_rect_cut_top(&in, gb_panel_header_h(sub, t) - t->pad, t->pad);
     /* the tokens that fit, newest last; the earlier ones summed in a note */
-    double arrow_w = t->font * 7, min_w = t->font_small * 3.0;
+    char out[80];
+    snprintf(out, sizeof out, "\xE2\x86\x92 %s", chosen);
+    fb.bold = true;
+    double arrow_w, min_w = t->font_small * 3.0;
+    gb_text_size(cr, &fb, out, &arrow_w, NULL);
+    arrow_w = fmin(arrow_w + t->gap, in.w * 0.3);
     double avail = in.w - arrow_w;
     int first = 0;
     while ((T - first) * min_w > avail && first < T - 1) first++;
@@ -211,7 +228,6 @@ void gen_att_draw(cairo_t *cr, gb_rect r, const dist_view *v, const gb_theme *t)
     double box_w = fmin(t->font * 6.5, (avail - note_w) / (T - first));
     int strongest = 0;
     for (int k = 1; k < T; k++) strongest = row[k] > row[strongest] ? k : strongest;
-    gb_font fs = gb_font_small(t), fb = gb_font_body(t);
     double x = in.x;
     if (first > 0) {
         char note[64];
@@ -223,9 +239,6 @@ void gen_att_draw(cairo_t *cr, gb_rect r, const dist_view *v, const gb_theme *t)
     for (int k = first; k < T; k++, x += box_w)
         draw_key(cr, (gb_rect){x, in.y, box_w, in.h}, p, ids[k], row[k], k == strongest, k == T - 1, t);
     /* what came out */
-    char out[80];
-    snprintf(out, sizeof out, "\xE2\x86\x92 %s", chosen);
-    fb.bold = true;
     gb_set_rgb(cr, t->highlight);
     gb_text_draw(cr, &fb, out, x + t->gap, in.y + t->font, GB_LEFT, GB_MIDDLE, arrow_w - t->gap);
 }
