@@ -79,12 +79,16 @@ static void gen_geometry(const dist_view *v, double w, double h, const gb_shared
     gb_rect r = dist_body(v, w, h, sh);
     if (sh->interactive) gb_rect_cut_top(&r, 2 * gb_widget_height(t) + t->gap / 2, t->gap);
     g->text = gb_rect_cut_top(&r, t->font * 1.6, t->gap / 2);
-    int rows = 0;
-    for (int b = 0; v->p.s && b < gb_session_n_branches(v->p.s); b++) rows += gb_session_branch_info(v->p.s, b)->alive;
+    int rows = 0, depth = 0;
+    for (int b = 0; v->p.s && b < gb_session_n_branches(v->p.s); b++) {
+        rows += gb_session_branch_info(v->p.s, b)->alive;
+        depth = fmax(depth, gb_session_path(v->p.s, b, NULL, 0));
+    }
     double want = gb_panel_header_h("x", t) + 2 * t->pad + fmax(1, rows) * t->font * 2.6;
-    /* the tree and the attention of the shown step side by side */
+    /* the tree and the attention of the shown step side by side; a long tree gets more of the width */
     gb_rect row = gb_rect_cut_top(&r, fmax(fmin(r.h * 0.3, want), gen_att_height(t)), t->gap);
-    g->tree = gb_rect_cut_left(&row, row.w * 0.5, t->gap);
+    double tree_w = 2 * t->pad + t->font * (2.2 + 7.5) + depth * t->font * 4.5;
+    g->tree = gb_rect_cut_left(&row, fmin(fmax(tree_w, row.w * 0.45), row.w * 0.62), t->gap);
     g->att = row;
     g->dist = r;
 }
@@ -141,7 +145,7 @@ static void node_xy(const tree_geom *g, int depth, int row, double *x, double *y
 
 static void draw_tree(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_theme *t) {
     gb_rect in = gb_draw_panel(cr, area, "Branches",
-                               "each path's total log-probability under the model (T = 1); outlined: chosen by hand", t);
+                               "each path's log-probability (model, T = 1); outlined: forced", t);
     if (!p->s) return;
     tree_geom g;
     tree_geometry(p, in, t, &g);

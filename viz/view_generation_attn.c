@@ -222,18 +222,20 @@ void gen_att_draw(cairo_t *cr, gb_rect r, const dist_view *v, const gb_theme *t)
     double note_w = 0, earlier = 0;
     for (int k = 0; k < first; k++) earlier += row[k];
     if (first > 0) {
-        note_w = t->font * 6.5;
+        note_w = t->font * 5.5;
         while ((T - first) * min_w > avail - note_w && first < T - 1) earlier += row[first++];
     }
     double box_w = fmin(t->font * 6.5, (avail - note_w) / (T - first));
     int strongest = 0;
     for (int k = 1; k < T; k++) strongest = row[k] > row[strongest] ? k : strongest;
     double x = in.x;
-    if (first > 0) {
-        char note[64];
-        snprintf(note, sizeof note, "%d earlier: %.2f", first, earlier);
+    if (first > 0) { /* "12 earlier" and their summed weight, where a token's value goes */
+        char note[64], val[16];
+        snprintf(note, sizeof note, "%d earlier", first);
+        snprintf(val, sizeof val, "%.2f", earlier);
         gb_set_rgb(cr, t->fg_dim);
-        gb_text_draw(cr, &fs, note, x, in.y + t->font, GB_LEFT, GB_MIDDLE, note_w - 4);
+        gb_text_draw(cr, &fs, note, x + note_w / 2, in.y + t->font, GB_CENTER, GB_MIDDLE, note_w - 4);
+        gb_text_draw(cr, &fs, val, x + note_w / 2, in.y + t->font * 2.0 + 2, GB_CENTER, GB_TOP, note_w - 4);
         x += note_w;
     }
     for (int k = first; k < T; k++, x += box_w)
