@@ -293,6 +293,26 @@ static void test_forced_branch(void **state) {
     f = gb_session_node_at(v->p.s, v->p.shown);
     assert_true(f->forced && f->token == want && f->depth == 2);
     assert_int_equal(gb_session_branch_info(v->p.s, 2)->parent_branch, 1);
+    /* saved and opened again (--session): the same tree, forced steps included */
+    const char *file = gbt_tmp("forced_session.safetensors");
+    gb_error err = {0};
+    gbt_assert_ok(gb_samp_save(&v->p, file, &err), &err);
+    int r1, c1, r2, c2;
+    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
+    float copy[64 * 5];
+    assert_true(r1 * c1 <= 64 * 5);
+    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
+    gb_view_args b;
+    gb_view_args_defaults(&b);
+    b.session = file;
+    dist_view *w = open_view("generation", &b);
+    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
+    assert_int_equal(r1, r2);
+    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    int forced = 0;
+    for (int i = 0; i < gb_session_n_nodes(w->p.s); i++) forced += gb_session_node_at(w->p.s, i)->forced;
+    assert_int_equal(forced, 2);
+    gb_view_generation.destroy(w);
     gb_view_generation.destroy(v);
 }
 
@@ -480,7 +500,17 @@ static void test_cli(void **state) {
         free(so);
         expect_file(path, magic[i]);
     }
+    /* the attention panel's layer and head */
+    const char *lh = gbt_tmp("cli_gen_lh.png");
+    const char *lh_args[] = {"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--size", "640x400",
+                             "--steps", "3", "--layer", "1", "--head", "2", "--out", lh, NULL};
+    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, lh_args), 0);
+    expect_file(lh, "\x89PNG");
     const char *bad = gbt_tmp("bad.png");
+    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--layer", "9",
+                                "--out", bad, NULL}, "--layer", bad);
+    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--head", "40",
+                                "--out", bad, NULL}, "--head", bad);
     expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--temperature", "-1", "--out", bad, NULL},
                "--temperature", bad);
     expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--top-p", "1.5", "--out", bad, NULL},
