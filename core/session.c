@@ -256,6 +256,9 @@ static gb_status step_attention(gb_session *s, int depth, int sibling, float **o
         for (int h = 0; h < H; h++)
             for (int k = 0; k < T; k++) a[((size_t)l * H + h) * T + k] = gb_tensor_at3(t, h, T - 1, k);
     }
+    /* Free the patterns: each [H, cap, cap] tensor is allocated as zeros and only the rows a pass
+     * writes take memory, so memory stays at one pass's rows instead of every position's. */
+    gb_trace_clear(s->attn_tr);
     *out = a;
     return GB_OK;
 }
