@@ -85,11 +85,15 @@ static int bench_gpt2_step(gb_bench *b) {
     }
     gb_model_init_random(m, 7, 0.02f);
     int steps = gb_bench_options(b)->quick ? 8 : 32;
-    double plain = time_steps(m, false, steps), with = time_steps(m, true, steps);
+    double plain = INFINITY, with = INFINITY;
+    for (int r = 0; r < 2; r++) { /* alternated, the better of two: the machine may be shared */
+        plain = fmin(plain, time_steps(m, false, steps));
+        with = fmin(with, time_steps(m, true, steps));
+    }
     gb_model_free(m);
-    if (isnan(plain) || isnan(with)) return 1;
+    if (!isfinite(plain) || !isfinite(with)) return 1;
     char note[160];
-    snprintf(note, sizeof note, "random GPT-2-small-sized model, prompt 16 tokens, median of %d steps; on the UI thread",
+    snprintf(note, sizeof note, "random GPT-2-small-sized model, prompt 16 tokens, median of %d steps (best of 2 runs); on the UI thread",
              steps);
     gb_bench_report(b, "viewer", "sampling: one session step, GPT-2-small size, attention kept", with, "ms", false,
                     "budget", STEP_BUDGET_MS, 1.0, note);
