@@ -1,4 +1,6 @@
-/* cmd_view.c - `glassbox view [--model M] [--prompt TEXT]`: the window. */
+/* cmd_view.c - `glassbox view [--model M] [--prompt TEXT] [--lesson FILE]`:
+ * the window. `glassbox --lesson FILE` and `glassbox` alone come here too
+ * (main.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +58,7 @@ int gb_cmd_view(int argc, char **argv) {
     if (shot && gb_render_fonts(&err)) return gb_cli_error(&err);
     gb_player *player = NULL;
     if (lesson && gb_player_open(&player, lesson, &err)) return gb_view_model_close(&vm), gb_cli_error(&err);
+    if (!lesson) player = gb_player_launcher(); /* the Lessons button: the bundled lessons, if found */
     gb_window *win;
     gb_status st = gb_window_open(&win, &args, &base, &(gb_window_opts){w, h, view}, &err);
     if (!st && player) gb_player_attach(player, gb_window_app(win));

@@ -29,6 +29,8 @@ struct gb_player {
     char *tok_path;            /* args of the view created for this step point here */
     const char *missing_view;
     gb_widget prev, next;
+    gb_widget toggle;          /* "Lessons" in the toolbar: shows or hides the panel */
+    bool shown;                /* the panel is open */
     gb_rect panel;
     gb_app *app;
     gb_lesson_checker *words; /* finds @select words in the prompt (models cached) */
@@ -67,9 +69,16 @@ static gb_status scan_folder(gb_player *p, const char *dir, gb_error *err) {
 }
 
 static void show_picker(gb_player *p, bool on) {
-    p->list.hidden = !on;
-    p->prev.hidden = p->next.hidden = on;
-    p->back.hidden = on || p->n_files == 0;
+    p->list.hidden = !on || !p->shown;
+    p->prev.hidden = p->next.hidden = on || !p->shown;
+    p->back.hidden = on || p->n_files == 0 || !p->shown;
+}
+
+/* Show or hide the panel (the toolbar's Lessons button, Alt+L). */
+static void set_shown(gb_player *p, bool on) {
+    p->shown = p->toggle.on = on;
+    show_picker(p, p->lesson == NULL);
+    if (p->app) gb_app_layout(p->app, p->app->w, p->app->h);
 }
 
 gb_status gb_player_open(gb_player **out, const char *path, gb_error *err) {
@@ -80,6 +89,9 @@ gb_status gb_player_open(gb_player **out, const char *path, gb_error *err) {
     gb_status st = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? scan_folder(p, path, err)
                                                                 : gb_lesson_load(path, &p->lesson, err);
     p->pending = -1;
+    p->shown = true;
+    gb_widget_toggle(&p->toggle, "Lessons", true);
+    gb_widget_set_tooltip(&p->toggle, "Show or hide the lessons (Alt+L)");
     gb_widget_button(&p->prev, "\xE2\x97\x80  Previous");
     gb_widget_button(&p->next, "Next  \xE2\x96\xB6");
     gb_widget_button(&p->back, "Lessons");
@@ -102,6 +114,7 @@ void gb_player_free(gb_player *p) {
     gb_widget_free(&p->next);
     if (p->n_files) gb_widget_free(&p->list); /* only a picker made the list */
     gb_widget_free(&p->back);
+    gb_widget_free(&p->toggle);
     for (int i = 0; i < p->n_files; i++) free(p->files[i]), free(p->titles[i]);
     gb_lesson_free(p->lesson);
     gb_lesson_checker_free(p->words);
@@ -115,10 +128,30 @@ void gb_player_attach(gb_player *p, gb_app *app) {
     gb_ui_add(&app->ui, &p->prev);
     gb_ui_add(&app->ui, &p->next);
     gb_ui_add(&app->ui, &p->back);
+    gb_ui_add(&app->ui, &p->toggle);
     if (p->n_files) gb_ui_add(&app->ui, &p->list);
     p->pending = p->lesson ? 0 : -1;
+    if (!p->shown) { /* the start screen: say where the lessons are */
+        size_t k = strlen(app->status);
+        snprintf(app->status + k, sizeof app->status - k, "%s", "    \xC2\xB7    lessons for a class: the Lessons button (Alt+L)");
+    }
     gb_app_layout(app, app->w, app->h);
 }
+
+gb_player *gb_player_launcher(void) {
+    char *dir = gb_lesson_bundled_dir();
+    gb_player *p = NULL;
+    gb_error err = {0};
+    if (dir && !gb_player_open(&p, dir, &err)) {
+        p->shown = p->toggle.on = false;
+        show_picker(p, true);
+    }
+    free(dir);
+    return p;
+}
+
+bool gb_player_shown(const gb_player *p) { return p->shown; }
+gb_rect gb_player_toggle_button(const gb_player *p) { return p->toggle.r; }
 
 int gb_player_step(const gb_player *p) { return p->step; }
 int gb_player_n_steps(const gb_player *p) { return p->lesson ? p->lesson->n_steps : 0; }
@@ -234,7 +267,9 @@ static int pick(gb_player *p, gb_app *app) {
 }
 
 int gb_player_tick(gb_player *p, gb_app *app) {
-    int f = pick(p, app);
+    int f = 0;
+    if (p->toggle.changed) p->toggle.changed = false, set_shown(p, p->toggle.on), f = GB_APP_REDRAW;
+    f |= pick(p, app);
     if (!p->lesson) return f;
     if (p->prev.clicked) p->prev.clicked = false, gb_player_go(p, p->step - 1);
     if (p->next.clicked) p->next.clicked = false, gb_player_go(p, p->step + 1);
@@ -247,14 +282,22 @@ int gb_player_tick(gb_player *p, gb_app *app) {
 
 int gb_player_event(gb_player *p, gb_app *app, const gb_event *ev) {
     (void)app;
-    if (ev->type != GB_EV_KEY || !p->lesson) return 0;
+    if (ev->type != GB_EV_KEY) return 0;
     bool alt = ev->mods & GB_MOD_ALT;
+    if (alt && ev->key == GB_KEY_CHAR && ev->ch == 'l') return set_shown(p, !p->shown), GB_APP_REDRAW;
+    if (!p->lesson || !p->shown) return 0;
     if (ev->key == GB_KEY_PAGEDOWN || (alt && ev->key == GB_KEY_RIGHT)) return gb_player_go(p, p->step + 1), GB_APP_REDRAW;
     if (ev->key == GB_KEY_PAGEUP || (alt && ev->key == GB_KEY_LEFT)) return gb_player_go(p, p->step - 1), GB_APP_REDRAW;
     return 0;
 }
 
+void gb_player_layout_toolbar(gb_player *p, gb_rect *bar, const gb_theme *t) {
+    p->toggle.r = gb_rect_cut_right(bar, t->font * 8, t->gap);
+}
+
 void gb_player_layout(gb_player *p, gb_rect *r, const gb_theme *t) {
+    show_picker(p, p->lesson == NULL);
+    if (!p->shown) return;
     double w = fmin(fmax(r->w * 0.3, t->font * 22), r->w * 0.5);
     p->panel = gb_rect_cut_right(r, w, t->gap);
     gb_rect in = gb_rect_inset(p->panel, t->pad);
@@ -269,6 +312,7 @@ void gb_player_layout(gb_player *p, gb_rect *r, const gb_theme *t) {
 
 void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
     const gb_theme *t = app->sh.theme;
+    if (!p->shown) return;
     if (!p->lesson) {
         gb_draw_panel(cr, p->panel, "Lessons", "choose one to start", t);
         return;
@@ -293,6 +337,16 @@ void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
         y += gb_text_draw_wrapped(cr, &fb, msg, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
         gb_set_rgb(cr, t->fg);
     }
-    gb_lesson_draw_text(cr, s->text, in.x + t->pad, y, in.w - 2 * t->pad, fb.size);
+    char samp[160];
+    if (gb_lesson_sampling_text(&s->state, samp, sizeof samp)) {
+        gb_font fs = gb_font_small(t);
+        gb_set_rgb(cr, t->fg_dim);
+        y += gb_text_draw_wrapped(cr, &fs, samp, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad / 2;
+        gb_set_rgb(cr, t->fg);
+    }
+    double hh = gb_lesson_draw_highlights(cr, &s->state, in.x + t->pad, y, in.w - 2 * t->pad, fb.size);
+    if (hh > 0) y += hh + t->pad / 2;
+    gb_lesson_draw_text_hl(cr, s->text, (const char *const *)s->state.highlight, s->state.n_highlight, in.x + t->pad, y,
+                           in.w - 2 * t->pad, fb.size);
     cairo_restore(cr);
 }

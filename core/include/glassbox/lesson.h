@@ -124,6 +124,11 @@ void gb_lesson_free(gb_lesson *l);
  * or the folder models/NAME), else the spec itself. malloc'd. */
 char *gb_lesson_tokenizer_path(const char *spec);
 
+/* The bundled lessons folder, found like bundled models (GLASSBOX_DATA, the
+ * source tree, share/glassbox next to the executable, the install prefix):
+ * malloc'd, or NULL when there is none. */
+char *gb_lesson_bundled_dir(void);
+
 /* Checking claims against models. A checker caches every model, tokenizer and
  * the bigram model it loads, so one run over many lessons loads each once. */
 typedef struct gb_lesson_checker gb_lesson_checker;
