@@ -347,8 +347,9 @@ static void state_copy(gb_lesson_state *dst, const gb_lesson_state *src) {
     dst->model = xstrdup(src->model), dst->tokenizer = xstrdup(src->tokenizer);
     dst->prompt = xstrdup(src->prompt), dst->view = xstrdup(src->view);
     for (int i = 0; i < src->n_select; i++) dst->select[i] = xstrdup(src->select[i]);
-    for (int i = 0; i < src->n_highlight; i++) dst->highlight[i] = xstrdup(src->highlight[i]);
-    dst->generate = 0; /* generation runs in the step that asks for it */
+    memset(dst->highlight, 0, sizeof dst->highlight);
+    dst->n_highlight = 0;  /* highlights point at words of their own step's text */
+    dst->generate = 0;     /* generation runs in the step that asks for it */
 }
 
 static gb_status set_words(pctx *c, const char *args, char **words, int *n) {

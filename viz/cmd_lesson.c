@@ -24,8 +24,8 @@
 
 #define PAGE_W 842.0 /* A4 landscape, points */
 #define PAGE_H 595.0
-#define VIEW_W 1280
-#define VIEW_H 800
+#define VIEW_W 1000
+#define VIEW_H 900 /* taller than a window: the view fills the page beside the text */
 
 typedef struct check_out {
     int errors, warnings;
@@ -54,8 +54,10 @@ static void missing_views(const gb_lesson *l, check_out *o) {
 /* ---- handout ---- */
 
 /* A wrapped markup paragraph in (x, y, w, h): shrinks the type until it fits. */
-static void text_box(cairo_t *cr, const char *md, double x, double y, double w, double h, double size) {
-    char *mk = gb_lesson_markup(md ? md : "");
+static void text_box(cairo_t *cr, const char *md, const gb_lesson_state *st, double x, double y, double w, double h,
+                     double size) {
+    char *mk = st ? gb_lesson_markup_hl(md ? md : "", (const char *const *)st->highlight, st->n_highlight)
+                  : gb_lesson_markup(md ? md : "");
     if (!mk) return;
     for (; size >= 7; size -= 0.5) {
         gb_font f = {.size = size};
@@ -133,6 +135,7 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     gb_view_model_share(&vm, &sh);
     if (err.status) sh.model_error = err.msg;
     void *self = v->create(&a, &err);
+    if (self) gb_lesson_view_first_step(v, self, &sh);
     if (self && !gb_view_settle(v, self, &sh, &err)) {
         if (v->layout) v->layout(self, VIEW_W, VIEW_H, &sh);
         double sc = w / VIEW_W < h / VIEW_H ? w / VIEW_W : h / VIEW_H;
@@ -153,10 +156,12 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
 
 static void state_line(const gb_lesson_step *s, char *buf, size_t cap) {
     const gb_lesson_state *st = &s->state;
-    snprintf(buf, cap, "%s%s%s%s%s%s%s%s", st->model ? "model: " : "", st->model ? st->model : "",
+    char samp[160] = "";
+    bool sampling = gb_lesson_sampling_text(st, samp, sizeof samp);
+    snprintf(buf, cap, "%s%s%s%s%s%s%s%s%s%s", st->model ? "model: " : "", st->model ? st->model : "",
              st->tokenizer ? "    tokenizer: " : "", st->tokenizer ? st->tokenizer : "",
              st->prompt ? "    prompt: " : "", st->prompt ? st->prompt : "", st->view ? "    view: " : "",
-             st->view ? st->view : "");
+             st->view ? st->view : "", sampling ? "    sampling: " : "", samp);
 }
 
 static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
@@ -168,9 +173,11 @@ static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
     state_line(s, info, sizeof info);
     cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
     gb_text_draw(cr, &(gb_font){.size = 9}, info, 30, 56, GB_LEFT, GB_TOP, PAGE_W - 60);
-    draw_view(cr, s, 30, 76, 528, 330);
+    draw_view(cr, s, 30, 76, 528, 528.0 * VIEW_H / VIEW_W);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_box(cr, s->text, 578, 76, PAGE_W - 608, PAGE_H - 110, 10.5);
+    double hy = gb_lesson_draw_highlights(cr, &s->state, s->text, 578, 76, PAGE_W - 608, 10.5);
+    if (hy > 0) hy += 6;
+    text_box(cr, s->text, &s->state, 578, 76 + hy, PAGE_W - 608, PAGE_H - 110 - hy, 10.5);
     char foot[400];
     snprintf(foot, sizeof foot, "%s  -  step %d of %d", l->title, i + 1, l->n_steps);
     cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
@@ -180,7 +187,7 @@ static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
 static void page_title(cairo_t *cr, const gb_lesson *l) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     gb_text_draw_wrapped(cr, &(gb_font){.size = 28, .bold = true}, l->title, 60, 120, PAGE_W - 120);
-    text_box(cr, l->intro, 60, 200, PAGE_W - 120, 240, 13);
+    text_box(cr, l->intro, NULL, 60, 200, PAGE_W - 120, 240, 13);
     char steps[4096] = "";
     size_t k = 0;
     for (int i = 0; i < l->n_steps && k + 200 < sizeof steps; i++)

@@ -34,6 +34,7 @@ struct gb_player {
     gb_rect panel;
     gb_app *app;
     gb_lesson_checker *words; /* finds @select words in the prompt (models cached) */
+    cairo_surface_t *image;    /* the step's @image, shown above its text; NULL: none */
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -118,6 +119,7 @@ void gb_player_free(gb_player *p) {
     for (int i = 0; i < p->n_files; i++) free(p->files[i]), free(p->titles[i]);
     gb_lesson_free(p->lesson);
     gb_lesson_checker_free(p->words);
+    if (p->image) cairo_surface_destroy(p->image);
     free(p->tok_path);
     free(p);
 }
@@ -164,6 +166,7 @@ void gb_player_pick(gb_player *p, int i) {
     p->list.changed = true;
 }
 const char *gb_player_missing_view(const gb_player *p) { return p->missing_view; }
+bool gb_player_has_image(const gb_player *p) { return p->image != NULL; }
 gb_rect gb_player_button(const gb_player *p, bool next) { return next ? p->next.r : p->prev.r; }
 
 void gb_player_go(gb_player *p, int step) {
@@ -222,13 +225,26 @@ static void apply_view(gb_player *p, gb_app *app, const gb_lesson_state *st) {
     app->self[vi] = self;
     free(p->tok_path);
     p->tok_path = tok;
+    gb_shared sh = gb_app_shared(app);
+    gb_lesson_view_first_step(app->views[vi], self, &sh);
     if (app->current == vi) gb_app_layout(app, app->w, app->h);
     else gb_app_select(app, vi);
+}
+
+/* The step's @image (PNG), or none; a file that cannot be read shows nothing. */
+static void load_image(gb_player *p, const gb_lesson_step *s) {
+    if (p->image) cairo_surface_destroy(p->image);
+    p->image = s->image ? cairo_image_surface_create_from_png(s->image) : NULL;
+    if (p->image && cairo_surface_status(p->image) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(p->image);
+        p->image = NULL;
+    }
 }
 
 static void apply(gb_player *p, gb_app *app, int step) {
     const gb_lesson_state *st = &p->lesson->steps[step].state;
     p->step = step;
+    load_image(p, &p->lesson->steps[step]);
     apply_model(p, app, st);
     if (st->prompt && gb_textbuf_set(&app->prompt.text, st->prompt)) {
         app->sh.prompt = app->prompt.text.s;
@@ -344,7 +360,18 @@ void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
         y += gb_text_draw_wrapped(cr, &fs, samp, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad / 2;
         gb_set_rgb(cr, t->fg);
     }
-    double hh = gb_lesson_draw_highlights(cr, &s->state, in.x + t->pad, y, in.w - 2 * t->pad, fb.size);
+    if (p->image) { /* the step's picture, at most the panel's width and a third of its height */
+        double iw = cairo_image_surface_get_width(p->image), ih = cairo_image_surface_get_height(p->image);
+        double sc = fmin((in.w - 2 * t->pad) / iw, in.h / 3 / ih);
+        cairo_save(cr);
+        cairo_translate(cr, in.x + t->pad, y);
+        cairo_scale(cr, sc, sc);
+        cairo_set_source_surface(cr, p->image, 0, 0);
+        cairo_paint(cr);
+        cairo_restore(cr);
+        y += ih * sc + t->pad;
+    }
+    double hh = gb_lesson_draw_highlights(cr, &s->state, s->text, in.x + t->pad, y, in.w - 2 * t->pad, fb.size);
     if (hh > 0) y += hh + t->pad / 2;
     gb_lesson_draw_text_hl(cr, s->text, (const char *const *)s->state.highlight, s->state.n_highlight, in.x + t->pad, y,
                            in.w - 2 * t->pad, fb.size);

@@ -4,7 +4,10 @@
  * title, the step's title and text, "Previous" and "Next" buttons (keys:
  * PageDown / Alt+Right and PageUp / Alt+Left). Going to a step applies its
  * state to the live views (model, prompt, view, layer, head); everything stays
- * explorable afterwards. A step whose view this build does not have shows a
+ * explorable afterwards. @sampling and @generate set the sampling views'
+ * controls and how many tokens they generate; @highlight words are marked in
+ * the text (and selected in attention and embeddings without @select); an
+ * @image is shown above the text. A step whose view this build does not have shows a
  * placeholder in the panel naming the view, and keeps the current view.
  *
  * A "Lessons" toggle in the toolbar (or Alt+L) shows and hides the panel; the
@@ -33,6 +36,11 @@ void gb_lesson_view_args(const gb_lesson_state *st, gb_view_args *a, char **tok_
  * then shows its first choice). Part of gb_lesson_view_args. */
 void gb_lesson_view_sampling(const gb_lesson_state *st, gb_view_args *a);
 
+/* The generation view of a step shows its first generated step (the choice
+ * right after the prompt), not the end token: builds the view's session for
+ * sh (model, prompt) now. Other views: nothing. */
+void gb_lesson_view_first_step(const gb_view *v, void *self, const gb_shared *sh);
+
 /* The step's sampling settings in words ("temperature 2, top-k 3, seed 1; 8
  * tokens generated", or "greedy") for the views that sample; false (and
  * nothing written) for the other views. */
@@ -55,8 +63,10 @@ double gb_lesson_draw_text(cairo_t *cr, const char *md, double x, double y, doub
 char *gb_lesson_markup_hl(const char *md, const char *const *words, int n_words);
 double gb_lesson_draw_text_hl(cairo_t *cr, const char *md, const char *const *words, int n_words, double x, double y,
                               double w, double size);
-/* "Look at: w1 w2" with the @highlight words marked; the height used (0: none). */
-double gb_lesson_draw_highlights(cairo_t *cr, const gb_lesson_state *st, double x, double y, double w, double size);
+/* "Look at: w1 w2": the @highlight words that the step's text does not
+ * contain, marked; the height used (0: none). */
+double gb_lesson_draw_highlights(cairo_t *cr, const gb_lesson_state *st, const char *text, double x, double y,
+                                 double w, double size);
 
 typedef struct gb_player gb_player;
 
@@ -86,6 +96,7 @@ gb_rect gb_player_button(const gb_player *p, bool next);
 /* The view named by the current step is missing from this build (or NULL). */
 const char *gb_player_missing_view(const gb_player *p);
 
+bool gb_player_has_image(const gb_player *p);     /* the step's @image is shown in the panel */
 bool gb_player_shown(const gb_player *p);          /* the panel is open */
 gb_rect gb_player_toggle_button(const gb_player *p); /* the toolbar's Lessons button */
 

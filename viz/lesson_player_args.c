@@ -9,6 +9,7 @@
 
 #include "lesson_player.h"
 #include "text.h"
+#include "view_distribution_view.h"
 
 void gb_lesson_view_select(gb_lesson_checker *c, const gb_lesson_state *st_in, gb_view_args *a, char *pick,
                            size_t cap) {
@@ -75,6 +76,18 @@ bool gb_lesson_sampling_text(const gb_lesson_state *st, char *buf, size_t cap) {
     if (st->generate > 0) ADD("; %d token%s generated", st->generate, st->generate == 1 ? "" : "s");
 #undef ADD
     return true;
+}
+
+void gb_lesson_view_first_step(const gb_view *v, void *self, const gb_shared *sh) {
+    if (!v || !self || strcmp(v->name, "generation") != 0) return;
+    dist_view *d = self;
+    gb_job *job = v->update(self, sh); /* builds the session now (sessions are UI-thread work: no job) */
+    if (job) job->run(job), job->finish(job, self), job->free(job);
+    int first[1];
+    if (d->p.s && gb_session_path(d->p.s, gb_session_current_branch(d->p.s), first, 1) >= 1) {
+        gb_samp_show(&d->p, first[0]);
+        gb_samp_refresh(&d->p);
+    }
 }
 
 /* ---- narrative ---- */
@@ -176,12 +189,24 @@ double gb_lesson_draw_text(cairo_t *cr, const char *md, double x, double y, doub
     return gb_lesson_draw_text_hl(cr, md, NULL, 0, x, y, w, size);
 }
 
-/* "Look at: [w1] [w2]": the highlighted words as chips on one wrapped line. */
-double gb_lesson_draw_highlights(cairo_t *cr, const gb_lesson_state *st, double x, double y, double w, double size) {
-    if (st->n_highlight == 0) return 0;
+/* Does the word occur in the text (as the narrative marks it)? */
+static bool hl_in_text(const char *md, const char *word) {
+    const char *const one[1] = {word};
+    size_t l;
+    for (size_t i = 0; md && md[i]; i++)
+        if (hl_at(md, i, one, 1, &l) >= 0) return true;
+    return false;
+}
+
+/* "Look at: w1 w2": the highlighted words the text does not contain, marked. */
+double gb_lesson_draw_highlights(cairo_t *cr, const gb_lesson_state *st, const char *text, double x, double y,
+                                 double w, double size) {
     char md[1024] = "Look at:";
     size_t k = strlen(md);
+    int n = 0;
     for (int i = 0; i < st->n_highlight && k + 80 < sizeof md; i++)
-        k += (size_t)snprintf(md + k, sizeof md - k, " \xC2\xA0%s\xC2\xA0", st->highlight[i]);
+        if (!hl_in_text(text, st->highlight[i]))
+            k += (size_t)snprintf(md + k, sizeof md - k, " \xC2\xA0%s\xC2\xA0", st->highlight[i]), n++;
+    if (n == 0) return 0;
     return gb_lesson_draw_text_hl(cr, md, (const char *const *)st->highlight, st->n_highlight, x, y, w, size);
 }

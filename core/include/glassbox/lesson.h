@@ -84,7 +84,7 @@ typedef struct gb_lesson_state {
     int layer, head;      /* -1: not set */
     char *select[GB_LESSON_MAX_WORDS];
     int n_select;
-    char *highlight[GB_LESSON_MAX_WORDS];
+    char *highlight[GB_LESSON_MAX_WORDS]; /* this step only (not carried over) */
     int n_highlight;
     double temperature, top_p;
     int top_k;
