@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "text.h"
+#include "ui_internal.h" /* gb_ui_list_row_h */
 #include "view_model.h"
 
 #define MAX_MODELS 8
@@ -153,6 +154,11 @@ gb_player *gb_player_launcher(void) {
 }
 
 bool gb_player_shown(const gb_player *p) { return p->shown; }
+
+gb_rect gb_player_lesson_row(const gb_player *p, int i) {
+    double rh = p->app ? gb_ui_list_row_h(p->app->sh.theme) : 0;
+    return (gb_rect){p->list.r.x, p->list.r.y + (i - p->list.scroll) * rh, p->list.r.w, rh};
+}
 gb_rect gb_player_toggle_button(const gb_player *p) { return p->toggle.r; }
 
 int gb_player_step(const gb_player *p) { return p->step; }
