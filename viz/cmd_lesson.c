@@ -248,7 +248,7 @@ int gb_cmd_lesson(int argc, char **argv) {
         return gb_cli_error(&err);
     }
     if (!check && !out) {
-        gb_fail(&err, GB_ERR_INPUT, "lesson: say what to do: --check, --handout OUT.pdf (or open it with glassbox view --lesson FILE)");
+        gb_fail(&err, GB_ERR_INPUT, "lesson: say what to do: --check, --handout OUT.pdf (or open it with glassbox --lesson FILE)");
         return gb_cli_error(&err);
     }
     if (out && n_pos != 1) {
