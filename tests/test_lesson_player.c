@@ -229,6 +229,15 @@ static void test_view_args(void **state) {
     char *mk = gb_lesson_markup("a **b** `c` <d> & e\nf\n\n- g");
     assert_string_equal(mk, "a <b>b</b> <span font_family=\"DejaVu Sans Mono\">c</span> &lt;d&gt; &amp; e f\n\n- g");
     free(mk);
+    mk = gb_lesson_markup("in each of its\n3 layers\n1. one\n2) two"); /* a number in prose is not a list */
+    assert_string_equal(mk, "in each of its 3 layers\n1. one\n2) two");
+    free(mk);
+    mk = gb_lesson_markup("- a\n  b"); /* a list item's continuation joins without its indent */
+    assert_string_equal(mk, "- a b");
+    free(mk);
+    char plain[32];
+    gb_lesson_plain("The `<cls>` **token**", plain, sizeof plain);
+    assert_string_equal(plain, "The <cls> token");
 }
 
 

@@ -24,8 +24,8 @@
 
 #define PAGE_W 842.0 /* A4 landscape, points */
 #define PAGE_H 595.0
-#define VIEW_W 1000
-#define VIEW_H 900 /* taller than a window: the view fills the page beside the text */
+#define VIEW_W 1100
+#define VIEW_H 860 /* taller than a window (the view fills the page beside the text), wide enough for side panels */
 
 typedef struct check_out {
     int errors, warnings;
@@ -167,7 +167,9 @@ static void state_line(const gb_lesson_step *s, char *buf, size_t cap) {
 static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
     const gb_lesson_step *s = &l->steps[i];
     char head[600], info[800];
-    snprintf(head, sizeof head, "%d. %s", i + 1, s->title);
+    char title[500];
+    gb_lesson_plain(s->title, title, sizeof title);
+    snprintf(head, sizeof head, "%d. %s", i + 1, title);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     gb_text_draw(cr, &(gb_font){.size = 18, .bold = true}, head, 30, 28, GB_LEFT, GB_TOP, PAGE_W - 60);
     state_line(s, info, sizeof info);
@@ -190,8 +192,11 @@ static void page_title(cairo_t *cr, const gb_lesson *l) {
     text_box(cr, l->intro, NULL, 60, 200, PAGE_W - 120, 240, 13);
     char steps[4096] = "";
     size_t k = 0;
-    for (int i = 0; i < l->n_steps && k + 200 < sizeof steps; i++)
-        k += (size_t)snprintf(steps + k, sizeof steps - k, "%d. %s\n", i + 1, l->steps[i].title);
+    for (int i = 0; i < l->n_steps && k + 200 < sizeof steps; i++) {
+        char title[160];
+        gb_lesson_plain(l->steps[i].title, title, sizeof title);
+        k += (size_t)snprintf(steps + k, sizeof steps - k, "%d. %s\n", i + 1, title);
+    }
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     gb_text_draw_wrapped(cr, &(gb_font){.size = 10}, steps, 60, 440, PAGE_W - 120);
 }

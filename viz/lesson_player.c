@@ -61,7 +61,11 @@ static gb_status scan_folder(gb_player *p, const char *dir, gb_error *err) {
         gb_error le = {0};
         char buf[300];
         if (gb_lesson_load(p->files[i], &l, &le)) snprintf(buf, sizeof buf, "(cannot be read) %s", strrchr(p->files[i], '/') + 1);
-        else snprintf(buf, sizeof buf, "%.2s  %s", strrchr(p->files[i], '/') + 1, l->title);
+        else {
+            char title[240];
+            gb_lesson_plain(l->title, title, sizeof title);
+            snprintf(buf, sizeof buf, "%.2s  %s", strrchr(p->files[i], '/') + 1, title);
+        }
         gb_lesson_free(l);
         p->titles[i] = strdup(buf);
     }
@@ -350,7 +354,9 @@ void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
     gb_font ft = gb_font_title(t), fb = gb_font_body(t);
     gb_set_rgb(cr, t->fg);
     double y = in.y + t->pad;
-    y += gb_text_draw_wrapped(cr, &ft, s->title, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
+    char title[300];
+    gb_lesson_plain(s->title, title, sizeof title);
+    y += gb_text_draw_wrapped(cr, &ft, title, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
     if (p->missing_view) {
         char msg[200];
         snprintf(msg, sizeof msg, "This step uses the %s view, which this build of glassbox does not have yet.",

@@ -56,6 +56,8 @@ void gb_lesson_view_select(gb_lesson_checker *c, const gb_lesson_state *st, gb_v
  * lines) as pango markup, malloc'd; and drawn wrapped at (x, y) in width w,
  * returning the height used. */
 char *gb_lesson_markup(const char *md);
+/* A title without its Markdown marks (` and *), into buf. */
+void gb_lesson_plain(const char *md, char *buf, size_t cap);
 double gb_lesson_draw_text(cairo_t *cr, const char *md, double x, double y, double w, double size);
 /* The same with the step's @highlight words marked (yellow ground): whole
  * words, any case; when a word occurs quoted ("it") or as `code`, only those

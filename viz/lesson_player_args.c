@@ -121,6 +121,21 @@ static void hl_quoted(const char *md, const char *const *words, int n, bool *quo
     }
 }
 
+void gb_lesson_plain(const char *md, char *buf, size_t cap) {
+    size_t k = 0;
+    for (size_t i = 0; md && md[i] && k + 1 < cap; i++)
+        if (md[i] != '`' && md[i] != '*') buf[k++] = md[i];
+    if (cap) buf[k] = '\0';
+}
+
+/* Does a line start a list item or a quote ("- ", "> ", "12. ", "3) ")? */
+static bool list_line(const char *s) {
+    if ((s[0] == '-' || s[0] == '>' || s[0] == '*') && s[1] == ' ') return true;
+    size_t d = 0;
+    while (isdigit((unsigned char)s[d])) d++;
+    return d > 0 && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
+}
+
 /* Narrative Markdown -> pango markup: **bold**, *italic*, `code`; headings and
  * lists as text; the highlighted words on a yellow ground. */
 char *gb_lesson_markup_hl(const char *md, const char *const *words, int n_words) {
@@ -152,8 +167,11 @@ char *gb_lesson_markup_hl(const char *md, const char *const *words, int n_words)
             while (md[i + 1] == '\n') i++;
         } else if (ch == '\n') {
             /* keep list items and quoted lines on their own lines; join wrapped prose */
-            char nx = md[i + 1];
-            PUT((nx == '-' || nx == '>' || (nx >= '0' && nx <= '9')) ? "\n" : " ");
+            if (list_line(md + i + 1)) PUT("\n");
+            else { /* join wrapped prose; a continuation's indent is not text */
+                PUT(" ");
+                while (md[i + 1] == ' ') i++;
+            }
         } else out[k++] = ch;
     }
     if (hl_end) PUT("</span>");
