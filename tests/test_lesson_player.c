@@ -473,6 +473,40 @@ static void test_lesson_option_opens_player(void **state) {
     free(err);
 }
 
+/* Every step of every bundled lesson fits the panel of a 1280x800 window
+ * (in type down to 70% of the theme's), in the normal and the presenter theme. */
+static void test_every_step_fits_the_panel(void **state) {
+    (void)state;
+    gb_player *p = gb_player_launcher();
+    assert_non_null(p);
+    gb_window *w = open_with(p);
+    gb_app *app = gb_window_app(w);
+    push_click(w, gb_player_toggle_button(p));
+    assert_true(gb_player_shown(p));
+    int steps = 0, over = 0, over_presenter = 0;
+    for (int i = 0; i < gb_player_n_lessons(p); i++) {
+        gb_player_pick(p, i);
+        for (int k = 0; k < 3; k++) gb_window_step(w, 0);
+        assert_non_null(gb_player_title(p));
+        for (int s = 0; s < gb_player_n_steps(p); s++) {
+            gb_player_go(p, s);
+            for (int k = 0; k < 200 && gb_player_step(p) != s; k++) gb_window_step(w, 0);
+            assert_int_equal(gb_player_step(p), s);
+            steps++;
+            if (gb_player_text_overflows(p)) printf("  lesson %d step %d: the text does not fit\n", i + 1, s + 1), over++;
+            gb_app_set_presenter(app, true);
+            if (gb_player_text_overflows(p)) printf("  presenter: lesson %d step %d: the text does not fit\n", i + 1, s + 1), over_presenter++;
+            gb_app_set_presenter(app, false);
+        }
+    }
+    printf("  %d steps: %d overflow at 1280x800, %d in presenter mode\n", steps, over, over_presenter);
+    assert_true(steps >= 100);
+    assert_int_equal(over, 0);
+    assert_int_equal(over_presenter, 0);
+    gb_window_close(w);
+    gb_player_free(p);
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -492,6 +526,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_highlight_and_image),
         cmocka_unit_test(test_start_screen_picker),
         cmocka_unit_test(test_lesson_option_opens_player),
+        cmocka_unit_test(test_every_step_fits_the_panel),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     gb_text_shutdown();

@@ -36,7 +36,11 @@ struct gb_player {
     gb_app *app;
     gb_lesson_checker *words; /* finds @select words in the prompt (models cached) */
     cairo_surface_t *image;    /* the step's @image, shown above its text; NULL: none */
+    double text_size;          /* body type that makes the step fit the panel (fit_text) */
+    bool overflow;             /* even at 70% it does not: the end is clipped */
 };
+
+static void fit_text(gb_player *p, const gb_theme *t);
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -261,6 +265,7 @@ static void apply(gb_player *p, gb_app *app, int step) {
         app->prompt_changed = true;
     }
     apply_view(p, app, st);
+    fit_text(p, app->sh.theme);
     snprintf(app->status, sizeof app->status, "lesson: step %d of %d", step + 1, p->lesson->n_steps);
 }
 
@@ -334,7 +339,79 @@ void gb_player_layout(gb_player *p, gb_rect *r, const gb_theme *t) {
     p->prev.r = bar;
     gb_rect_cut_top(&in, gb_panel_header_h("step", t), 0);
     p->list.r = in;
+    fit_text(p, t);
 }
+
+/* The step's title, notes, picture and text in `in` with body type of `size`:
+ * the height used. */
+static double step_content(cairo_t *cr, const gb_player *p, const gb_theme *t, gb_rect in, double size) {
+    const gb_lesson_step *s = &p->lesson->steps[p->step];
+    gb_font ft = gb_font_title(t), fb = gb_font_body(t), fs = gb_font_small(t);
+    double k = size / fb.size;
+    ft.size *= k, fs.size *= k, fb.size = size;
+    gb_set_rgb(cr, t->fg);
+    double y = in.y + t->pad, x = in.x + t->pad, w = in.w - 2 * t->pad;
+    char title[300];
+    gb_lesson_plain(s->title, title, sizeof title);
+    y += gb_text_draw_wrapped(cr, &ft, title, x, y, w) + t->pad;
+    if (p->missing_view) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "This step uses the %s view, which this build of glassbox does not have yet.",
+                 p->missing_view);
+        gb_set_rgb(cr, t->accent);
+        y += gb_text_draw_wrapped(cr, &fb, msg, x, y, w) + t->pad;
+        gb_set_rgb(cr, t->fg);
+    }
+    char samp[160];
+    if (gb_lesson_sampling_text(&s->state, samp, sizeof samp)) {
+        gb_set_rgb(cr, t->fg_dim);
+        y += gb_text_draw_wrapped(cr, &fs, samp, x, y, w) + t->pad / 2;
+        gb_set_rgb(cr, t->fg);
+    }
+    if (p->image) { /* the step's picture, at most the panel's width and a third of its height */
+        double iw = cairo_image_surface_get_width(p->image), ih = cairo_image_surface_get_height(p->image);
+        double sc = fmin(w / iw, in.h / 3 / ih) * k; /* smaller with the type when space is short */
+        cairo_save(cr);
+        cairo_translate(cr, x, y);
+        cairo_scale(cr, sc, sc);
+        cairo_set_source_surface(cr, p->image, 0, 0);
+        cairo_paint(cr);
+        cairo_restore(cr);
+        y += ih * sc + t->pad;
+    }
+    double hh = gb_lesson_draw_highlights(cr, &s->state, s->text, x, y, w, size);
+    if (hh > 0) y += hh + t->pad / 2;
+    y += gb_lesson_draw_text_hl(cr, s->text, (const char *const *)s->state.highlight, s->state.n_highlight, x, y, w,
+                                size);
+    return y - in.y;
+}
+
+/* The panel's area for the step (below its header, above the buttons). */
+static gb_rect step_area(cairo_t *cr, const gb_player *p, const gb_theme *t) {
+    char sub[64];
+    snprintf(sub, sizeof sub, "step %d of %d", p->step + 1, p->lesson->n_steps);
+    gb_rect in = gb_draw_panel(cr, p->panel, p->lesson->title, sub, t);
+    in.h -= gb_widget_height(t) + t->pad;
+    return in;
+}
+
+/* The body type size at which the step fits the panel (down to 70% of the
+ * theme's; below that the text is clipped and `overflow` says so). */
+static void fit_text(gb_player *p, const gb_theme *t) {
+    if (!p->lesson || !p->shown || p->panel.w <= 0) return;
+    cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create(scratch);
+    gb_rect in = step_area(cr, p, t);
+    double full = gb_font_body(t).size, size = full, h = 0;
+    for (; size >= full * 0.7; size -= 0.5)
+        if ((h = step_content(cr, p, t, in, size)) <= in.h) break;
+    p->overflow = h > in.h;
+    p->text_size = size < full * 0.7 ? full * 0.7 : size;
+    cairo_destroy(cr);
+    cairo_surface_destroy(scratch);
+}
+
+bool gb_player_text_overflows(const gb_player *p) { return p->overflow; }
 
 void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
     const gb_theme *t = app->sh.theme;
@@ -343,49 +420,10 @@ void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
         gb_draw_panel(cr, p->panel, "Lessons", "choose one to start", t);
         return;
     }
-    const gb_lesson_step *s = &p->lesson->steps[p->step];
-    char sub[64];
-    snprintf(sub, sizeof sub, "step %d of %d", p->step + 1, p->lesson->n_steps);
-    gb_rect in = gb_draw_panel(cr, p->panel, p->lesson->title, sub, t);
-    in.h -= gb_widget_height(t) + t->pad;
+    gb_rect in = step_area(cr, p, t);
     cairo_save(cr);
     cairo_rectangle(cr, in.x, in.y, in.w, fmax(0, in.h));
     cairo_clip(cr);
-    gb_font ft = gb_font_title(t), fb = gb_font_body(t);
-    gb_set_rgb(cr, t->fg);
-    double y = in.y + t->pad;
-    char title[300];
-    gb_lesson_plain(s->title, title, sizeof title);
-    y += gb_text_draw_wrapped(cr, &ft, title, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
-    if (p->missing_view) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "This step uses the %s view, which this build of glassbox does not have yet.",
-                 p->missing_view);
-        gb_set_rgb(cr, t->accent);
-        y += gb_text_draw_wrapped(cr, &fb, msg, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
-        gb_set_rgb(cr, t->fg);
-    }
-    char samp[160];
-    if (gb_lesson_sampling_text(&s->state, samp, sizeof samp)) {
-        gb_font fs = gb_font_small(t);
-        gb_set_rgb(cr, t->fg_dim);
-        y += gb_text_draw_wrapped(cr, &fs, samp, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad / 2;
-        gb_set_rgb(cr, t->fg);
-    }
-    if (p->image) { /* the step's picture, at most the panel's width and a third of its height */
-        double iw = cairo_image_surface_get_width(p->image), ih = cairo_image_surface_get_height(p->image);
-        double sc = fmin((in.w - 2 * t->pad) / iw, in.h / 3 / ih);
-        cairo_save(cr);
-        cairo_translate(cr, in.x + t->pad, y);
-        cairo_scale(cr, sc, sc);
-        cairo_set_source_surface(cr, p->image, 0, 0);
-        cairo_paint(cr);
-        cairo_restore(cr);
-        y += ih * sc + t->pad;
-    }
-    double hh = gb_lesson_draw_highlights(cr, &s->state, s->text, in.x + t->pad, y, in.w - 2 * t->pad, fb.size);
-    if (hh > 0) y += hh + t->pad / 2;
-    gb_lesson_draw_text_hl(cr, s->text, (const char *const *)s->state.highlight, s->state.n_highlight, in.x + t->pad, y,
-                           in.w - 2 * t->pad, fb.size);
+    step_content(cr, p, t, in, p->text_size > 0 ? p->text_size : gb_font_body(t).size);
     cairo_restore(cr);
 }

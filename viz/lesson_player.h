@@ -99,6 +99,8 @@ gb_rect gb_player_button(const gb_player *p, bool next);
 const char *gb_player_missing_view(const gb_player *p);
 
 bool gb_player_has_image(const gb_player *p);     /* the step's @image is shown in the panel */
+/* The step's text does not fit the panel even in smaller type (70%). */
+bool gb_player_text_overflows(const gb_player *p);
 bool gb_player_shown(const gb_player *p);          /* the panel is open */
 gb_rect gb_player_toggle_button(const gb_player *p); /* the toolbar's Lessons button */
 gb_rect gb_player_lesson_row(const gb_player *p, int i); /* the picker's row of lesson i */
