@@ -276,7 +276,7 @@ static void test_sampling_handouts(void **state) {
             assert_page_has(page, want, k); /* what the view actually drew */
             snprintf(want, sizeof want, "seed %llu:", (unsigned long long)st->seed);
             assert_page_has(page, want, k);
-            assert_page_has(page, gen ? "showing step 1" : "step 1 of at most", k);
+            if (st->n_highlight == 0 || !gen) assert_page_has(page, gen ? "showing step 1" : "step 1 of at most", k);
         }
         printf("  %s: %d steps, each page with its settings\n", name, l->n_steps);
         done++;
@@ -292,6 +292,9 @@ static void test_sampling_handouts(void **state) {
     assert_true(handout_pages(path, &buf, pages, &n));
     assert_page_has(pages[4], "sampling: temperature 2, top-k 3, seed 1", 3);
     assert_page_has(pages[4], "The stages (T=2 top-k=3)", 3);
+    /* "Without top-k" highlights "to": the generation view shows the step that drew it */
+    assert_page_has(pages[5], "showing step 5", 4);
+    assert_page_has(pages[5], "chosen: to", 4);
     free(buf);
 }
 

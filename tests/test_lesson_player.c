@@ -286,7 +286,9 @@ static void test_player_applies_sampling(void **state) {
                      "## Hot and cut\n@model classroom\n@view distribution\n@prompt there is a\n"
                      "@sampling temperature=2 top-k=3 seed=5\n@generate 3\nText.\n\n"
                      "## Greedy to the end\n@view generation\n@sampling greedy\nText.\n\n"
-                     "## Two tokens\n@generate 2\n@sampling temperature=0.5 top-p=0.9 seed=7\nText.\n");
+                     "## Two tokens\n@generate 2\n@sampling temperature=0.5 top-p=0.9 seed=7\nText.\n\n"
+                     "## The odd word\n@prompt the teacher\n@sampling temperature=2 seed=1\n@highlight to\n"
+                     "\"the teacher hit the mothers with to the ball .\"\n");
     gb_error err = {0};
     gb_player *p = NULL;
     gbt_assert_ok(gb_player_open(&p, path, &err), &err);
@@ -324,6 +326,17 @@ static void test_player_applies_sampling(void **state) {
     assert_true(fabs(v->p.rec.settings.temperature - 0.5) < 1e-12);
     assert_shows_first_step(v);
     gbt_assert_ok(gb_window_screenshot(w, gbt_tmp("player-sampling.png"), &err), &err);
+
+    /* @highlight in the generation view: the step that drew the word (lesson 12) */
+    gb_player_go(p, 3);
+    for (int i = 0; i < 6; i++) gb_window_step(w, 0);
+    v = sampling_view(w, "generation");
+    int nodes[16];
+    assert_int_equal(gb_session_path(v->p.s, gb_session_current_branch(v->p.s), nodes, 16), 9);
+    assert_int_equal(v->p.shown, nodes[4]); /* hit the mothers with [to] */
+    char lab[32];
+    gb_samp_label(&v->p, gb_session_node_at(v->p.s, v->p.shown)->token, lab, sizeof lab);
+    assert_string_equal(lab, "to");
     gb_window_close(w);
     gb_player_free(p);
 }

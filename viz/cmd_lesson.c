@@ -135,7 +135,7 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     gb_view_model_share(&vm, &sh);
     if (err.status) sh.model_error = err.msg;
     void *self = v->create(&a, &err);
-    if (self) gb_lesson_view_first_step(v, self, &sh);
+    if (self) gb_lesson_view_shown_step(v, self, &sh, &s->state);
     if (self && !gb_view_settle(v, self, &sh, &err)) {
         if (v->layout) v->layout(self, VIEW_W, VIEW_H, &sh);
         double sc = w / VIEW_W < h / VIEW_H ? w / VIEW_W : h / VIEW_H;

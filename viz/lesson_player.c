@@ -240,7 +240,7 @@ static void apply_view(gb_player *p, gb_app *app, const gb_lesson_state *st) {
     free(p->tok_path);
     p->tok_path = tok;
     gb_shared sh = gb_app_shared(app);
-    gb_lesson_view_first_step(app->views[vi], self, &sh);
+    gb_lesson_view_shown_step(app->views[vi], self, &sh, st);
     if (app->current == vi) gb_app_layout(app, app->w, app->h);
     else gb_app_select(app, vi);
 }

@@ -36,10 +36,11 @@ void gb_lesson_view_args(const gb_lesson_state *st, gb_view_args *a, char **tok_
  * then shows its first choice). Part of gb_lesson_view_args. */
 void gb_lesson_view_sampling(const gb_lesson_state *st, gb_view_args *a);
 
-/* The generation view of a step shows its first generated step (the choice
- * right after the prompt), not the end token: builds the view's session for
- * sh (model, prompt) now. Other views: nothing. */
-void gb_lesson_view_first_step(const gb_view *v, void *self, const gb_shared *sh);
+/* The generation view of a step shows the step that generated its first
+ * @highlight word, else its first step (the choice right after the prompt),
+ * not the end token: builds the view's session for sh (model, prompt) now.
+ * Other views: nothing. */
+void gb_lesson_view_shown_step(const gb_view *v, void *self, const gb_shared *sh, const gb_lesson_state *st);
 
 /* The step's sampling settings in words ("temperature 2, top-k 3, seed 1; 8
  * tokens generated", or "greedy") for the views that sample; false (and

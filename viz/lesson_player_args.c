@@ -78,16 +78,32 @@ bool gb_lesson_sampling_text(const gb_lesson_state *st, char *buf, size_t cap) {
     return true;
 }
 
-void gb_lesson_view_first_step(const gb_view *v, void *self, const gb_shared *sh) {
+/* The first generated step whose token is one of the words (label without
+ * the visible-space mark and surrounding spaces), else 0. */
+static int highlighted_step(const gb_samp *p, const int *path, int n, const gb_lesson_state *st) {
+    for (int i = 0; i < n; i++) {
+        char lab[96];
+        gb_samp_label(p, gb_session_node_at(p->s, path[i])->token, lab, sizeof lab);
+        const char *l = lab;
+        if (strncmp(l, "\xE2\x90\xA3", 3) == 0) l += 3; /* the open box of a leading space */
+        while (*l == ' ') l++;
+        for (int k = 0; k < st->n_highlight; k++)
+            if (strcasecmp(l, st->highlight[k]) == 0) return i;
+    }
+    return 0;
+}
+
+void gb_lesson_view_shown_step(const gb_view *v, void *self, const gb_shared *sh, const gb_lesson_state *st) {
     if (!v || !self || strcmp(v->name, "generation") != 0) return;
     dist_view *d = self;
     gb_job *job = v->update(self, sh); /* builds the session now (sessions are UI-thread work: no job) */
     if (job) job->run(job), job->finish(job, self), job->free(job);
-    int first[1];
-    if (d->p.s && gb_session_path(d->p.s, gb_session_current_branch(d->p.s), first, 1) >= 1) {
-        gb_samp_show(&d->p, first[0]);
-        gb_samp_refresh(&d->p);
-    }
+    if (!d->p.s) return;
+    int path[512];
+    int n = gb_session_path(d->p.s, gb_session_current_branch(d->p.s), path, 512);
+    if (n < 1) return;
+    gb_samp_show(&d->p, path[highlighted_step(&d->p, path, n < 512 ? n : 512, st)]);
+    gb_samp_refresh(&d->p);
 }
 
 /* ---- narrative ---- */
