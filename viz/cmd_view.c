@@ -33,7 +33,7 @@ int gb_cmd_view(int argc, char **argv) {
         {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "T   tokenizer file or folder", false},
         {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
         {"--session", NULL, GB_OPT_STR, &args.session, 0, -1, "FILE   a saved sampling session to replay (generation view)", false},
-        {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE   play a lesson (lessons/*.md) beside the views", false},
+        {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE|DIR   play a lesson (lessons/*.md) beside the views, or choose one from a folder", false},
         {"--screenshot", NULL, GB_OPT_STR, &shot, 0, -1, "FILE.png   draw one frame, save it, quit", false},
     };
     const char *pos[1];
