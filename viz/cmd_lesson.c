@@ -158,10 +158,13 @@ static void state_line(const gb_lesson_step *s, char *buf, size_t cap) {
     const gb_lesson_state *st = &s->state;
     char samp[160] = "";
     bool sampling = gb_lesson_sampling_text(st, samp, sizeof samp);
+    /* a picture replaces the view on the page: name it instead */
+    const char *pic = s->image ? strrchr(s->image, '/') : NULL;
+    const char *shown = s->image ? (pic ? pic + 1 : s->image) : st->view;
     snprintf(buf, cap, "%s%s%s%s%s%s%s%s%s%s", st->model ? "model: " : "", st->model ? st->model : "",
              st->tokenizer ? "    tokenizer: " : "", st->tokenizer ? st->tokenizer : "",
-             st->prompt ? "    prompt: " : "", st->prompt ? st->prompt : "", st->view ? "    view: " : "",
-             st->view ? st->view : "", sampling ? "    sampling: " : "", samp);
+             st->prompt ? "    prompt: " : "", st->prompt ? st->prompt : "", shown ? (s->image ? "    picture: " : "    view: ") : "",
+             shown ? shown : "", sampling && !s->image ? "    sampling: " : "", s->image ? "" : samp);
 }
 
 static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
