@@ -1,8 +1,12 @@
-/* cmd_view.c - `glassbox view [--model M] [--prompt TEXT]`: the window. */
+/* cmd_view.c - `glassbox view [--model M] [--prompt TEXT] [--lesson FILE]`:
+ * the window. `glassbox --lesson FILE` and `glassbox` alone come here too
+ * (main.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "glassbox/model.h"
 #include "cli.h"
 #include "lesson_player.h"
 #include "render.h"
@@ -10,6 +14,7 @@
 #include "view_model.h"
 
 #define DEFAULT_PROMPT "The quick brown fox jumps over the lazy dog"
+#define CLASSROOM_PROMPT "the teacher taught the students with the book ."
 
 int gb_cmd_view(int argc, char **argv) {
     gb_error err = {0};
@@ -28,7 +33,7 @@ int gb_cmd_view(int argc, char **argv) {
         {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "T   tokenizer file or folder", false},
         {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
         {"--session", NULL, GB_OPT_STR, &args.session, 0, -1, "FILE   a saved sampling session to replay (generation view)", false},
-        {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE   play a lesson (lessons/*.md) beside the views", false},
+        {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE|DIR   play a lesson (lessons/*.md) beside the views, or choose one from a folder", false},
         {"--screenshot", NULL, GB_OPT_STR, &shot, 0, -1, "FILE.png   draw one frame, save it, quit", false},
     };
     const char *pos[1];
@@ -44,6 +49,16 @@ int gb_cmd_view(int argc, char **argv) {
         gb_fail(&err, GB_ERR_INPUT, "view --dim: %d is odd; sin/cos pairs need an even width", args.dim);
         return gb_cli_error(&err);
     }
+    /* Without a model (and nothing that says "no model"), the bundled
+     * classroom model and its example sentence, as `glassbox` alone opens. */
+    if (!args.model && !args.tokenizer && !args.ids && !args.session) {
+        char *bundled = gb_find_bundled("models/classroom.safetensors");
+        if (bundled) {
+            args.model = "classroom";
+            if (!args.prompt) args.prompt = CLASSROOM_PROMPT;
+        }
+        free(bundled);
+    }
     if (!args.prompt) args.prompt = DEFAULT_PROMPT;
     if (args.session && !view) view = "generation";
     /* a model that fails to load is reported in the window, not by refusing to open */
@@ -56,6 +71,7 @@ int gb_cmd_view(int argc, char **argv) {
     if (shot && gb_render_fonts(&err)) return gb_cli_error(&err);
     gb_player *player = NULL;
     if (lesson && gb_player_open(&player, lesson, &err)) return gb_view_model_close(&vm), gb_cli_error(&err);
+    if (!lesson) player = gb_player_launcher(); /* the Lessons button: the bundled lessons, if found */
     gb_window *win;
     gb_status st = gb_window_open(&win, &args, &base, &(gb_window_opts){w, h, view}, &err);
     if (!st && player) gb_player_attach(player, gb_window_app(win));
