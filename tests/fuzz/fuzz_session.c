@@ -11,7 +11,8 @@
  * same tree.
  *
  * Seeds: GB_FUZZ_SESSION_SEEDS=DIR fuzz_session -runs=0 writes sessions made
- * on this model (plain, branched, re-sampled, with settings changes) to DIR. */
+ * on this model (plain, branched, forced, re-sampled, with settings changes)
+ * to DIR. */
 #include "fuzz_common.h"
 
 #include "glassbox/model.h"
@@ -56,6 +57,9 @@ static void make_seeds(const char *dir) {
     save_seed(dir, "plain", s, "{\"model\": \"tiny\", \"text\": \"a b\"}");
     if (gb_session_branch(s, 1, NULL, &err) || gb_session_run(s, &err)) abort();
     save_seed(dir, "branched", s, NULL);
+    /* format 2: a branch whose first step is chosen by hand */
+    if (gb_session_branch_with(s, 0, 5, NULL, &err) || gb_session_run(s, &err)) abort();
+    save_seed(dir, "forced", s, NULL);
     gb_session_free(s);
     o.n_prompt = 2, o.max_new_tokens = 2, o.seed = 3, o.stop_ids[0] = 0, o.n_stop = 1;
     o.settings = (gb_sampler_settings){.temperature = 0.7, .top_k = 3, .top_p = 0.9};
