@@ -121,6 +121,7 @@ extern const gb_view gb_view_embeddings;
 extern const gb_view gb_view_attention;
 extern const gb_view gb_view_lens;
 extern const gb_view gb_view_distribution, gb_view_generation, gb_view_compare;
+extern const gb_view gb_view_translation, gb_view_classification;
 
 /* Helpers shared by views: the title block at the top of a view, returning the
  * rest of the area; a centred message in a rectangle. */
