@@ -240,8 +240,9 @@ static void cl_geometry(const cl_view *v, double w, double h, const gb_shared *s
     }
     g->sentence = gb_rect_cut_top(&r, rows * t->font * 2.4 + t->font * 1.6, t->gap);
     if (r.w > r.h * 1.1) { /* three columns: <cls> bars, every head, the answers */
-        g->bars = gb_rect_cut_left(&r, r.w * 0.3, t->gap);
-        gb_rect right = gb_rect_cut_right(&r, r.w * 0.42, t->gap);
+        double w0 = r.w;
+        g->bars = gb_rect_cut_left(&r, w0 * 0.26, t->gap);
+        gb_rect right = gb_rect_cut_right(&r, w0 * 0.33, t->gap);
         g->grid = r;
         g->probs = gb_rect_cut_top(&right, right.h * 0.5, t->gap);
         g->plain = right;
@@ -319,16 +320,30 @@ static void draw_sentence(cairo_t *cr, gb_rect r, const cl_view *v, const gb_the
     gb_text_draw(cr, &fs, cap, s.x, r.y + used + t->font * 0.3, GB_LEFT, GB_TOP, s.w);
 }
 
+#define LQ "\xE2\x80\x9C"
+#define RQ "\xE2\x80\x9D"
+
+/* The first negation word of the sentence, for the comparison's title. */
+static const char *negation_word(const char *text) {
+    static const char *const W[] = {"never", "n't", "not"};
+    const char *best = "not", *at = NULL;
+    for (size_t i = 0; text && i < sizeof W / sizeof W[0]; i++) {
+        const char *p = strstr(text, W[i]);
+        if (p && (!at || p < at)) at = p, best = W[i];
+    }
+    return best;
+}
+
 static void draw_plain(cairo_t *cr, gb_rect panel, const cl_view *v, const gb_model *m, const gb_theme *t) {
     if (v->have_plain) {
         char sub[300], title[120];
         snprintf(sub, sizeof sub, "\xE2\x80\x9C%s\xE2\x80\x9D", v->plain_text);
-        snprintf(title, sizeof title, "Without the negation: %s", m->cfg.class_labels[v->plain.c.best]);
+        snprintf(title, sizeof title, "Without " LQ "%s" RQ ": %s", negation_word(v->c_text), m->cfg.class_labels[v->plain.c.best]);
         draw_probs(cr, panel, &v->plain, title, sub, m, t);
         return;
     }
     gb_rect in = gb_draw_panel(cr, panel, "Without the negation", gb_has_negation(v->c_text ? v->c_text : "")
-                               ? "nothing is left once the negation is removed" : "this sentence has no not, n't or never", t);
+                               ? "nothing is left once it is removed" : "this sentence has no not, n't or never", t);
     gb_view_message(cr, in, "Add \xE2\x80\x9Cnot\xE2\x80\x9D to the sentence and compare the two answers here.", t);
 }
 
@@ -367,7 +382,7 @@ static void cl_draw(cairo_t *cr, double w, double h, const void *self, const gb_
     gb_rect in = gb_draw_panel(cr, g.bars, title, heads, t);
     gb_bars b = cls_bars(v);
     gb_draw_bars(cr, in, &b, t);
-    in = gb_draw_panel(cr, g.grid, "Every head's attention from <cls>", "one row per layer and head (each sums to 1); click a row to choose it", t);
+    in = gb_draw_panel(cr, g.grid, "Every head", "attention from <cls>, by layer and head; click to choose", t);
     gb_heatmap hm = grid_map(v);
     gb_draw_heatmap(cr, in, &hm, t);
     gb_heatmap_geom hg; /* frame the chosen head's row (all the layer's rows for the average) */
@@ -380,7 +395,7 @@ static void cl_draw(cairo_t *cr, double w, double h, const void *self, const gb_
     cairo_stroke(cr);
     char answer[120];
     snprintf(answer, sizeof answer, "The answer: %s", m->cfg.class_labels[v->main.c.best]);
-    draw_probs(cr, g.probs, &v->main, answer, "class probabilities: softmax of the classifier's logits", m, t);
+    draw_probs(cr, g.probs, &v->main, answer, "softmax of the classifier's logits", m, t);
     draw_plain(cr, g.plain, v, m, t);
     if (sh->interactive) gb_ui_draw(cr, &v->ui);
 }

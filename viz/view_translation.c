@@ -222,7 +222,7 @@ void tr_geometry(const tr_view *v, double w, double h, const gb_shared *sh, tr_g
     /* two rows of words, or more when they wrap */
     double rows = 2;
     if (v->have && r.w > 0) {
-        gb_rect probe = {0, 0, r.w - t->font * 7, 1e6};
+        gb_rect probe = {0, 0, r.w - t->font * 6, 1e6}; /* as draw_sentences; the whole English, so nothing jumps */
         double one = t->font * 2.0;
         rows = task_draw_strip(NULL, probe, v->src_lab, v->t.n_src, NULL, -1, t, NULL) / one +
                task_draw_strip(NULL, probe, v->tgt_lab, v->t.n_ids, NULL, -1, t, NULL) / one;
@@ -231,7 +231,7 @@ void tr_geometry(const tr_view *v, double w, double h, const gb_shared *sh, tr_g
     g->sentence = gb_rect_cut_top(&r, rows * t->font * 2.4 + t->font * 1.6, t->gap);
     if (r.w > r.h * 1.1) {
         g->heat = gb_rect_cut_left(&r, r.w * 0.47, t->gap);
-        g->cand = gb_rect_cut_bottom(&r, fmax(r.h * 0.42, fmin(r.h, t->font * 14)), t->gap);
+        g->cand = gb_rect_cut_bottom(&r, r.h * 0.45, t->gap);
         g->lines = r;
     } else {
         g->heat = gb_rect_cut_top(&r, r.h * 0.5, t->gap);

@@ -170,7 +170,7 @@ static void draw_sentences(cairo_t *cr, gb_rect r, const tr_view *v, const gb_th
     char cap[200], heads[80];
     task_heads_describe(&v->heads, heads, sizeof heads);
     if (row)
-        snprintf(cap, sizeof cap, "The encoder reads the French sentence at once. French shaded by where the decoder looks while writing " LQ "%s" RQ " (%s).",
+        snprintf(cap, sizeof cap, "French shaded by where the decoder looks while writing " LQ "%s" RQ " (%s)",
                  v->tgt_lab[shown - 1], heads);
     else snprintf(cap, sizeof cap, "The encoder reads the French sentence at once; the decoder starts from the start token <s>.");
     gb_set_rgb(cr, t->fg_dim);
