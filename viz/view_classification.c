@@ -263,8 +263,8 @@ static void cl_layout(void *self, double w, double h, const gb_shared *sh) {
     cl_geom g;
     cl_geometry(v, w, h, sh, &g);
     gb_rect c = g.controls;
-    v->heads.head_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 13), t->gap);
-    v->heads.layer_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 8), t->gap);
+    v->heads.head_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 11), t->gap);
+    v->heads.layer_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 7), t->gap);
     v->text_b.r = c;
     v->text_b.hidden = v->heads.head_dd.hidden = v->heads.layer_dd.hidden = !sh->interactive;
 }

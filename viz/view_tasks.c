@@ -103,17 +103,18 @@ void task_heads_sync(task_heads *h, int n_layers, int n_heads) {
     if (h->layer >= n_layers) h->layer = n_layers - 1;
     if (h->head >= n_heads) h->head = n_heads - 1;
     for (int i = 0; i < n_layers; i++) {
-        snprintf(h->names[0][i], sizeof h->names[0][i], "layer %d", i);
+        snprintf(h->names[0][i], sizeof h->names[0][i], "%d", i);
         h->items[0][i] = h->names[0][i];
     }
     for (int i = 0; i < n_heads; i++) {
-        snprintf(h->names[1][i], sizeof h->names[1][i], "head %d", i);
+        snprintf(h->names[1][i], sizeof h->names[1][i], "%d", i);
         h->items[1][i] = h->names[1][i];
     }
-    snprintf(h->names[1][n_heads], sizeof h->names[1][n_heads], "average of heads");
+    snprintf(h->names[1][n_heads], sizeof h->names[1][n_heads], "average");
     h->items[1][n_heads] = h->names[1][n_heads];
-    gb_widget_dropdown(&h->layer_dd, "layer", h->items[0], n_layers, h->layer);
-    gb_widget_dropdown(&h->head_dd, "head", h->items[1], n_heads + 1, h->average ? n_heads : h->head);
+    /* keep the widgets' places and state: only the entries change */
+    h->layer_dd.items = h->items[0], h->layer_dd.n_items = n_layers, h->layer_dd.selected = h->layer;
+    h->head_dd.items = h->items[1], h->head_dd.n_items = n_heads + 1, h->head_dd.selected = h->average ? n_heads : h->head;
 }
 
 bool task_heads_read(task_heads *h) {

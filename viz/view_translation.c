@@ -255,8 +255,8 @@ static void tr_layout(void *self, double w, double h, const gb_shared *sh) {
         gb_text_size(NULL, &fb, ws[i]->label, &tw, NULL);
         ws[i]->r = gb_rect_cut_left(&c, fmin(c.w / 6, tw + 2 * t->pad + 12), t->gap);
     }
-    v->heads.head_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 13), t->gap);
-    v->heads.layer_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 8), t->gap);
+    v->heads.head_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 11), t->gap);
+    v->heads.layer_dd.r = gb_rect_cut_right(&c, fmin(c.w / 4, t->font * 7), t->gap);
     v->step_s.r = c;
     gb_widget *all[] = {&v->back_b, &v->next_b, &v->all_b, &v->step_s, &v->heads.layer_dd, &v->heads.head_dd};
     for (int i = 0; i < 6; i++) all[i]->hidden = !sh->interactive;
