@@ -81,21 +81,25 @@ static void draw_lines(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_th
     const float *a = tr_matrix(v);
     cairo_save(cr);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_set_tolerance(cr, 0.5); /* half a pixel: the same picture, far fewer segments to stroke */
     double wmax = fmax(2, t->font * 0.55);
-    for (int i = 0; a && i < rows; i++) {
-        if (v->hover_line >= 0 && i != v->hover_line) continue;
-        double xt = g.x_tgt0 + i * g.dx_tgt;
-        for (int j = 0; j < v->t.n_src; j++) {
-            double w = a[i * v->t.n_src + j];
-            if (w < 0.02) continue;
-            gb_set_rgba(cr, i == rows - 1 ? gb_palette(1) : t->accent, 0.2 + 0.75 * w);
-            cairo_set_line_width(cr, 0.5 + wmax * w);
-            double xs = g.x_src0 + j * g.dx_src;
-            cairo_move_to(cr, xs, g.y_src);
-            cairo_curve_to(cr, xs, (g.y_src * 2 + g.y_tgt) / 3, xt, (g.y_src + 2 * g.y_tgt) / 3, xt, g.y_tgt);
-            cairo_stroke(cr);
+    /* opaque colours (cheap to composite), weak lines first so strong ones lie on top */
+    for (int pass = 0; a && pass < 3; pass++)
+        for (int i = 0; i < rows; i++) {
+            if (v->hover_line >= 0 && i != v->hover_line) continue;
+            double xt = g.x_tgt0 + i * g.dx_tgt;
+            for (int j = 0; j < v->t.n_src; j++) {
+                double w = a[i * v->t.n_src + j];
+                if (w < 0.02 || (pass == 0 && w >= 0.2) || (pass == 1 && (w < 0.2 || w >= 0.6)) || (pass == 2 && w < 0.6))
+                    continue;
+                gb_set_rgb(cr, gb_rgb_mix(t->panel, i == rows - 1 ? gb_palette(1) : t->accent, 0.25 + 0.75 * w));
+                cairo_set_line_width(cr, 0.5 + wmax * w);
+                double xs = g.x_src0 + j * g.dx_src;
+                cairo_move_to(cr, xs, g.y_src);
+                cairo_curve_to(cr, xs, (g.y_src * 2 + g.y_tgt) / 3, xt, (g.y_src + 2 * g.y_tgt) / 3, xt, g.y_tgt);
+                cairo_stroke(cr);
+            }
         }
-    }
     cairo_restore(cr);
     gb_font fs = gb_font_small(t);
     if (a && v->hover_line >= 0) /* the weights beside the French words */
