@@ -229,9 +229,16 @@ void tr_geometry(const tr_view *v, double w, double h, const gb_shared *sh, tr_g
         rows = fmax(2, fmin(6, rows));
     }
     g->sentence = gb_rect_cut_top(&r, rows * t->font * 2.4 + t->font * 1.6, t->gap);
-    if (r.w > r.h * 1.1) {
+    /* the candidates want four bars, the lines two rows of words and room between them */
+    double cand_need = gb_panel_header_h("x", t) + t->font * 9, lines_need = gb_panel_header_h("x", t) + t->font * 12;
+    if (r.w > r.h * 1.1 && r.h >= cand_need + lines_need) {
         g->heat = gb_rect_cut_left(&r, r.w * 0.47, t->gap);
         g->cand = gb_rect_cut_bottom(&r, r.h * 0.45, t->gap);
+        g->lines = r;
+    } else if (r.w > r.h * 1.1) { /* short: three columns */
+        double w0 = r.w;
+        g->heat = gb_rect_cut_left(&r, w0 * 0.4, t->gap);
+        g->cand = gb_rect_cut_right(&r, w0 * 0.27, t->gap);
         g->lines = r;
     } else {
         g->heat = gb_rect_cut_top(&r, r.h * 0.5, t->gap);

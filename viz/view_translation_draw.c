@@ -77,7 +77,10 @@ static void draw_lines(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_th
     gb_draw_panel(cr, panel, "Alignment", sub, t);
     tr_lines_geom g;
     tr_lines_geometry(v, panel, t, &g);
-    if (g.area.w < 20 || g.area.h < 40) return;
+    if (g.area.w < 20 || g.y_tgt - g.y_src < t->font * 3) {
+        gb_view_message(cr, g.area, "(no room for the lines: make the window taller)", t);
+        return;
+    }
     const float *a = tr_matrix(v);
     cairo_save(cr);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -206,7 +209,7 @@ void tr_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared 
     cairo_paint(cr);
     char sub[600] = "";
     if (v->have) subtitle(v, sh, sub, sizeof sub);
-    gb_view_header(cr, w, h, "Translation: the encoder reads French, the decoder writes English", sub, t);
+    gb_view_header(cr, w, h, "Translation: French in, English out, one word at a time", sub, t);
     if (!v->have) {
         gb_view_message(cr, (gb_rect){0, 0, w, h}, v->error[0] ? v->error : sh->busy ? "translating..." : "Nothing translated yet", t);
         if (sh->interactive) gb_ui_draw(cr, &v->ui);
