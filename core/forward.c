@@ -349,13 +349,13 @@ static void hook_rows(run *r, int layer, hook_id what, float *data, int width, i
         r->failed = 1;
         return;
     }
-    if (o->trace && gb_trace_wants(o->trace, name)) {
+    if (o->trace) {
         int64_t shape[GB_TENSOR_MAX_DIMS];
         shape[0] = r->pos0 + r->n;
         for (int i = 0; i < n_tail; i++) shape[i + 1] = tail[i];
-        gb_tensor *t = gb_trace_tensor(o->trace, name, n_tail + 1, shape, 1u, 0.0f, r->err);
+        gb_tensor *t = gb_trace_record(o->trace, name, n_tail + 1, shape, 1u, 0.0f, r->err);
         if (!t) {
-            r->failed = 1;
+            if (r->err && r->err->status != GB_OK) r->failed = 1;
             return;
         }
         memcpy(t->data + (size_t)r->pos0 * (size_t)t->stride[0], data,
@@ -374,14 +374,16 @@ static void record_att(run *r, int layer, hook_id what, const float *att, int Tk
                        float fill) {
     if (!r->observe || !r->o->trace || r->failed) return;
     const char *name = hook_name(r, layer, what);
-    if (!gb_trace_wants(r->o->trace, name)) return;
     int H = r->m->cfg.n_heads;
     int64_t shape[3] = {H, r->pos0 + r->n, cross ? Tk : r->pos0 + r->n};
-    /* Allocated as zeros (free until touched); each row is written in full,
-     * its masked tail included, so rows become visible correctly as T grows. */
-    gb_tensor *t = gb_trace_tensor(r->o->trace, name, 3, shape, cross ? 2u : 6u, 0.0f, r->err);
+    /* A new tensor is filled with `fill` (the masked value) from end to end.
+     * Only the first Tk columns of a row are written: in causal attention the
+     * columns after a row's own position are masked in every pass, so they
+     * already hold `fill`, and a row reads correctly as T grows. A
+     * non-causal pass writes every row it shows in full. */
+    gb_tensor *t = gb_trace_record(r->o->trace, name, 3, shape, cross ? 2u : 6u, fill, r->err);
     if (!t) {
-        r->failed = 1;
+        if (r->err && r->err->status != GB_OK) r->failed = 1;
         return;
     }
     int64_t row_cap = t->stride[1];
@@ -389,7 +391,6 @@ static void record_att(run *r, int layer, hook_id what, const float *att, int Tk
         for (int i = 0; i < r->n; i++) {
             float *dst = t->data + h * t->stride[0] + (int64_t)(r->pos0 + i) * row_cap;
             memcpy(dst, att + ((size_t)h * r->n + i) * Tk, (size_t)Tk * sizeof(float));
-            for (int64_t j = Tk; j < row_cap; j++) dst[j] = fill;
         }
 }
 
@@ -633,12 +634,10 @@ static void embed(run *r, const int *tokens) {
     }
     if (r->observe && r->o->trace) {
         const char *name = hook_name(r, -1, H_TOKENS);
-        if (gb_trace_wants(r->o->trace, name)) {
-            int64_t shape[1] = {r->pos0 + n};
-            gb_tensor *t = gb_trace_tensor(r->o->trace, name, 1, shape, 1u, 0.0f, r->err);
-            if (t)
-                for (int i = 0; i < n; i++) t->data[r->pos0 + i] = (float)tokens[i];
-        }
+        int64_t shape[1] = {r->pos0 + n};
+        gb_tensor *t = gb_trace_record(r->o->trace, name, 1, shape, 1u, 0.0f, r->err);
+        if (t)
+            for (int i = 0; i < n; i++) t->data[r->pos0 + i] = (float)tokens[i];
     }
     hook_d(r, -1, H_HOOK_EMBED, st->x);
     float ps = pos_scale(r);

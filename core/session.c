@@ -7,6 +7,7 @@
  */
 #include "glassbox/session.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct gb_session {
     int *cache_ids, cache_len; /* [context] the ids whose keys/values are cached */
     int *seq, *path;         /* scratch: [context + max_new], [max_new] */
     gb_sample_record rec;    /* scratch for sampling */
+    gb_trace *attn_tr;       /* the attention patterns of each pass, when recording attention */
     char reason[64];
 };
 
@@ -106,13 +108,21 @@ gb_status gb_session_new(const gb_model *m, const gb_session_opts *o, gb_session
     s->branches[0] = (gb_branch_info){.id = 0, .parent_branch = -1, .fork_depth = 0,
                                          .fork_node = -1, .tip = -1, .alive = true};
     s->n_branches = 1;
+    if (o->record_attention &&
+        !(s->attn_tr = gb_trace_new("blocks.*.attn.hook_pattern", o->n_prompt + o->max_new_tokens, err))) {
+        gb_session_free(s);
+        return err && err->status ? err->status : GB_ERR_INTERNAL;
+    }
     *out = s;
     return GB_OK;
 }
 
 void gb_session_free(gb_session *s) {
     if (!s) return;
-    for (int i = 0; i < s->n_nodes; i++) free(s->nodes[i].logits);
+    for (int i = 0; i < s->n_nodes; i++) {
+        free(s->nodes[i].logits);
+        free(s->nodes[i].attention);
+    }
     free(s->nodes);
     free(s->branches);
     free(s->prompt);
@@ -121,6 +131,7 @@ void gb_session_free(gb_session *s) {
     free(s->path);
     gb_sample_record_free(&s->rec);
     gb_state_free(s->st);
+    gb_trace_free(s->attn_tr);
     free(s);
 }
 
@@ -137,12 +148,15 @@ static int fill_path(const gb_session *s, int node, int *path) {
 }
 
 /* The logits that follow the path ending at `node`: from an existing child's
- * cache if there is one (branching needs no forward pass), else by running the
- * model on the positions the KV cache does not already hold. */
-static gb_status next_logits(gb_session *s, int node, const float **logits, gb_error *err) {
+ * cache if there is one (*sibling = that child: branching needs no forward
+ * pass), else by running the model on the positions the KV cache does not
+ * already hold (*sibling = -1; the pass records into attn_tr if recording). */
+static gb_status next_logits(gb_session *s, int node, const float **logits, int *sibling, gb_error *err) {
+    *sibling = -1;
     for (int i = node + 1; i < s->n_nodes; i++)
         if (s->nodes[i].alive && s->nodes[i].parent == node) {
             *logits = s->nodes[i].logits;
+            *sibling = i;
             return GB_OK;
         }
     int n = fill_path(s, node, s->path), len = s->n_prompt + n;
@@ -151,7 +165,8 @@ static gb_status next_logits(gb_session *s, int node, const float **logits, gb_e
     int c = 0;
     while (c < s->cache_len && c < len && s->cache_ids[c] == s->seq[c]) c++;
     if (c == len) c = len - 1; /* all cached: recompute the last row for its logits */
-    gb_status st = gb_forward_decoder(s->m, s->st, s->seq + c, len - c, c, NULL, err);
+    gb_run_opts ro = {.trace = s->attn_tr};
+    gb_status st = gb_forward_decoder(s->m, s->st, s->seq + c, len - c, c, s->attn_tr ? &ro : NULL, err);
     if (st) {
         s->cache_len = gb_state_len(s->st) < c ? gb_state_len(s->st) : c;
         return st;
@@ -214,28 +229,85 @@ static gb_status grow_nodes(gb_session *s, gb_error *err) {
     return GB_OK;
 }
 
-gb_status gb_session_step(gb_session *s, gb_error *err) {
+/* The attention rows of a step at `depth` ([L, H, T], T = n_prompt + depth):
+ * a sibling's (same position, same prefix) or, after a pass, the last query
+ * row of each layer's pattern in the trace. NULL when not recording. */
+static gb_status step_attention(gb_session *s, int depth, int sibling, float **out, gb_error *err) {
+    *out = NULL;
+    if (!s->attn_tr) return GB_OK;
+    int L = s->m->cfg.n_layers, H = s->m->cfg.n_heads, T = s->n_prompt + depth;
+    size_t n = (size_t)L * H * T;
+    if (sibling >= 0 && !s->nodes[sibling].attention) return GB_OK;
+    float *a = malloc(n * sizeof(float));
+    if (!a) return gb_fail(err, GB_ERR_INTERNAL, "out of memory for the attention of a step");
+    if (sibling >= 0) {
+        memcpy(a, s->nodes[sibling].attention, n * sizeof(float));
+        *out = a;
+        return GB_OK;
+    }
+    for (int l = 0; l < L; l++) {
+        char name[64];
+        snprintf(name, sizeof name, "blocks.%d.attn.hook_pattern", l);
+        const gb_tensor *t = gb_trace_find(s->attn_tr, name);
+        if (!t || t->shape[1] < T) {
+            free(a);
+            return gb_fail(err, GB_ERR_INTERNAL, "the pass recorded no %s row %d", name, T - 1);
+        }
+        for (int h = 0; h < H; h++)
+            for (int k = 0; k < T; k++) a[((size_t)l * H + h) * T + k] = gb_tensor_at3(t, h, T - 1, k);
+    }
+    /* Free the patterns: each [H, cap, cap] tensor is allocated as zeros and only the rows a pass
+     * writes take memory, so memory stays at one pass's rows instead of every position's. */
+    gb_trace_clear(s->attn_tr);
+    *out = a;
+    return GB_OK;
+}
+
+/* A forced step's record: the sampler's record as drawn (u and where it fell
+ * stay, to show what the draw would have given) with `token` chosen instead. */
+static void force_choice(gb_sample_record *r, int token) {
+    r->chosen = token;
+    r->prob_final_chosen = r->probs_final[token];
+    r->logprob_t1_chosen = ((double)r->logits[token] - (double)r->max_logit) - r->log_z1;
+    r->logprob_final_chosen = r->probs_final[token] > 0 ? log((double)r->probs_final[token]) : -INFINITY;
+}
+
+/* One step on the current branch: drawn, or `forced` (>= 0) to that token. */
+static gb_status make_step(gb_session *s, int forced, gb_error *err) {
     if (gb_session_done(s))
         return gb_fail(err, GB_ERR_INPUT, "generation is finished (%s): rewind, branch or start "
                        "again with a larger max-new-tokens", gb_session_done_reason(s));
-    int parent = tip_of(s), depth = count_of(s, parent);
+    if (forced >= s->vocab)
+        return gb_fail(err, GB_ERR_INPUT, "token %d is outside the vocabulary [0, %d)", forced, s->vocab);
+    int parent = tip_of(s), depth = count_of(s, parent), sibling = -1;
     const float *logits = NULL;
-    if (grow_nodes(s, err) || next_logits(s, parent, &logits, err)) return err->status;
-    float *copy = malloc((size_t)s->vocab * sizeof(float));
+    if (grow_nodes(s, err) || next_logits(s, parent, &logits, &sibling, err)) return err->status;
+    if (forced >= 0 && !(logits[forced] > -INFINITY))
+        return gb_fail(err, GB_ERR_INPUT, "token %d cannot follow here: the model gives it probability 0", forced);
+    float *copy = malloc((size_t)s->vocab * sizeof(float)), *attn = NULL;
     if (!copy) return gb_fail(err, GB_ERR_INTERNAL, "out of memory for the logits of a step");
     memcpy(copy, logits, (size_t)s->vocab * sizeof(float));
     double u = gb_rng_derive_double(s->seed, (uint64_t)depth, (uint64_t)s->cur);
     gb_status st = gb_sample(&s->rec, copy, &s->settings, u, err);
+    if (!st) st = step_attention(s, depth, sibling, &attn, err);
     if (st) {
         free(copy);
         return st;
     }
+    if (forced >= 0) force_choice(&s->rec, forced);
     int i = s->n_nodes++;
-    s->nodes[i] = (gb_session_node){.parent = parent, .depth = depth, .branch = s->cur,
-                                    .alive = true, .draw = u, .logits = copy};
+    s->nodes[i] = (gb_session_node){.parent = parent, .depth = depth, .branch = s->cur, .alive = true,
+                                    .draw = u, .forced = forced >= 0, .logits = copy, .attention = attn};
     take_decision(s, i);
     s->branches[s->cur].tip = i;
     return GB_OK;
+}
+
+gb_status gb_session_step(gb_session *s, gb_error *err) { return make_step(s, -1, err); }
+
+gb_status gb_session_step_forced(gb_session *s, int token, gb_error *err) {
+    if (token < 0) return gb_fail(err, GB_ERR_INPUT, "token %d is outside the vocabulary [0, %d)", token, s->vocab);
+    return make_step(s, token, err);
 }
 
 gb_status gb_session_run(gb_session *s, gb_error *err) {
@@ -265,7 +337,9 @@ static void erase_below(gb_session *s, int node, bool with_self) {
         if (!doomed) continue;
         nd->alive = false;
         free(nd->logits);
+        free(nd->attention);
         nd->logits = NULL;
+        nd->attention = NULL;
     }
     for (int b = 0; b < s->n_branches; b++) {
         gb_branch_info *br = &s->branches[b];
@@ -284,6 +358,7 @@ gb_status gb_session_resample(gb_session *s, const gb_sampler_settings *set, gb_
     }
     gb_session_node *nd = &s->nodes[tip];
     if (gb_sample(&s->rec, nd->logits, set, nd->draw, err)) return GB_ERR_INPUT;
+    if (nd->forced) force_choice(&s->rec, nd->token); /* new settings, the same forced token */
     take_decision(s, tip);
     nd->n_resamples++;
     s->settings = *set;
@@ -321,6 +396,20 @@ gb_status gb_session_branch(gb_session *s, int n, int *branch_id, gb_error *err)
     s->branches[id] = (gb_branch_info){.id = id, .parent_branch = s->cur, .fork_depth = n,
                                           .fork_node = fork, .tip = fork, .alive = true};
     s->cur = id;
+    if (branch_id) *branch_id = id;
+    return GB_OK;
+}
+
+gb_status gb_session_branch_with(gb_session *s, int n, int token, int *branch_id, gb_error *err) {
+    if (token < 0 || token >= s->vocab)
+        return gb_fail(err, GB_ERR_INPUT, "branch: token %d is outside the vocabulary [0, %d)", token, s->vocab);
+    int prev = s->cur, id = -1;
+    if (gb_session_branch(s, n, &id, err)) return err->status;
+    if (gb_session_step_forced(s, token, err)) { /* the new branch holds no step yet: drop it */
+        s->n_branches--;
+        s->cur = prev;
+        return err->status;
+    }
     if (branch_id) *branch_id = id;
     return GB_OK;
 }
@@ -382,7 +471,17 @@ gb_status gb_session_record(const gb_session *s, int node, gb_sample_record *rec
     if (rec->vocab != s->vocab)
         return gb_fail(err, GB_ERR_INTERNAL, "record for %d tokens, session has %d", rec->vocab, s->vocab);
     const gb_session_node *nd = &s->nodes[node];
-    return gb_sample(rec, nd->logits, &nd->settings, nd->draw, err);
+    if (gb_sample(rec, nd->logits, &nd->settings, nd->draw, err)) return err->status;
+    if (nd->forced) force_choice(rec, nd->token);
+    return GB_OK;
+}
+
+const float *gb_session_attention(const gb_session *s, int node, int *n_layers, int *n_heads, int *n_keys) {
+    if (node < 0 || node >= s->n_nodes || !s->nodes[node].alive || !s->nodes[node].attention) return NULL;
+    if (n_layers) *n_layers = s->m->cfg.n_layers;
+    if (n_heads) *n_heads = s->m->cfg.n_heads;
+    if (n_keys) *n_keys = s->n_prompt + s->nodes[node].depth;
+    return s->nodes[node].attention;
 }
 
 /* ---------- comparison ---------- */
@@ -466,9 +565,16 @@ static json_t *ints_json(const int *v, int n) {
     return a;
 }
 
-/* The JSON record: settings, the tree, every step's scalars at full precision. */
+/* JSON has no infinities: a forced step the sampler could not have drawn has
+ * a sampler log-probability of -inf, written as null. */
+static json_t *real_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
+/* The JSON record: settings, the tree, every step's scalars at full precision.
+ * Format 2 is format 1 plus forced steps; a session without any is format 1. */
 static json_t *session_json(const gb_session *s, const int *alive, int n) {
-    json_t *o = json_pack("{s:i, s:I, s:i, s:i, s:i}", "format", 1, "seed", (json_int_t)s->seed,
+    int format = 1;
+    for (int k = 0; k < n; k++) format = s->nodes[alive[k]].forced ? 2 : format;
+    json_t *o = json_pack("{s:i, s:I, s:i, s:i, s:i}", "format", format, "seed", (json_int_t)s->seed,
                           "vocab_size", s->vocab, "context", s->context, "max_new_tokens", s->max_new);
     json_object_set_new(o, "prompt", ints_json(s->prompt, s->n_prompt));
     json_object_set_new(o, "stop_ids", ints_json(s->stop_ids, s->n_stop));
@@ -492,12 +598,13 @@ static json_t *session_json(const gb_session *s, const int *alive, int n) {
     json_t *steps = json_array();
     for (int k = 0; k < n; k++) {
         const gb_session_node *nd = &s->nodes[alive[k]];
-        json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:b, s:f, s:f, s:f, s:f, s:f, s:i, s:i}",
+        json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:f, s:f, s:f, s:f, s:i, s:i}",
                               "row", k, "node", alive[k], "parent", nd->parent, "depth", nd->depth,
-                              "branch", nd->branch, "stop", nd->stop, "draw", nd->draw,
-                              "logprob_t1", nd->logprob_t1, "logprob_final", nd->logprob_final,
-                              "entropy_t1", nd->entropy_t1, "entropy_final", nd->entropy_final,
-                              "n_kept", nd->n_kept, "n_resamples", nd->n_resamples);
+                              "branch", nd->branch, "stop", nd->stop, "forced", nd->forced, "draw", nd->draw,
+                              "logprob_t1", nd->logprob_t1, "entropy_t1", nd->entropy_t1,
+                              "entropy_final", nd->entropy_final, "n_kept", nd->n_kept, "n_resamples",
+                              nd->n_resamples);
+        json_object_set_new(j, "logprob_final", real_or_null(nd->logprob_final));
         json_object_set_new(j, "token", json_integer(nd->token));
         json_object_set_new(j, "settings", settings_json(&nd->settings));
         json_array_append_new(steps, j);
@@ -507,12 +614,12 @@ static json_t *session_json(const gb_session *s, const int *alive, int n) {
 }
 
 enum { T_TOKEN, T_PARENT, T_DEPTH, T_BRANCH, T_DRAW, T_DRAW_INDEX, T_TEMP, T_TOPK, T_TOPP, T_NTOPK,
-       T_MASS_TOPK, T_NKEPT, T_MASS_TOPP, T_LP_T1, T_LP_FINAL, T_H_T1, T_H_FINAL, T_N_SCALARS };
+       T_MASS_TOPK, T_NKEPT, T_MASS_TOPP, T_LP_T1, T_LP_FINAL, T_H_T1, T_H_FINAL, T_FORCED, T_N_SCALARS };
 static const char *const SCALAR_NAMES[T_N_SCALARS] = {
     "steps.token", "steps.parent", "steps.depth", "steps.branch", "steps.draw", "steps.draw_index",
     "steps.temperature", "steps.top_k", "steps.top_p", "steps.n_topk", "steps.mass_topk",
     "steps.n_kept", "steps.mass_topp", "steps.logprob_t1", "steps.logprob_final",
-    "steps.entropy_t1", "steps.entropy_final"};
+    "steps.entropy_t1", "steps.entropy_final", "steps.forced"};
 static const char *const DIST_NAMES[4] = {"steps.logits", "steps.probs_t1", "steps.probs_tempered",
                                           "steps.probs_final"};
 
@@ -521,7 +628,7 @@ static void fill_row(float *sc, int n, int k, const gb_session_node *nd, const g
         nd->token, nd->parent, nd->depth, nd->branch, r->draw, r->draw_index,
         r->settings.temperature, r->settings.top_k, r->settings.top_p, r->n_topk, r->mass_topk,
         r->n_kept, r->mass_topp, r->logprob_t1_chosen, r->logprob_final_chosen, r->entropy_t1,
-        r->entropy_final};
+        r->entropy_final, nd->forced};
     for (int j = 0; j < T_N_SCALARS; j++) sc[(size_t)j * n + k] = (float)v[j];
 }
 
@@ -620,7 +727,14 @@ static gb_status replay_branch(gb_session *s, json_t *steps, int b, const char *
         json_t *tok = json_object_get(found, "token");
         if (!json_settings(json_object_get(found, "settings"), &set) || !json_is_integer(tok))
             return gb_fail(err, GB_ERR_INPUT, "%s: step %d of branch %d has no valid settings or token", path, depth, b);
-        if (gb_session_set_settings(s, &set, err) || gb_session_step(s, err)) return err->status;
+        bool forced = json_is_true(json_object_get(found, "forced"));
+        json_int_t id = json_integer_value(tok);
+        if (forced && (id < 0 || id >= s->vocab))
+            return gb_fail(err, GB_ERR_INPUT, "%s: step %d of branch %d forces token %lld, outside the vocabulary",
+                           path, depth, b, (long long)id);
+        if (gb_session_set_settings(s, &set, err) ||
+            (forced ? gb_session_step_forced(s, (int)id, err) : gb_session_step(s, err)))
+            return err->status;
         const gb_branch_info *bi = &s->branches[b];
         if (bi->tip < 0 || s->nodes[bi->tip].token != (int)json_integer_value(tok))
             return gb_fail(err, GB_ERR_INPUT, "%s: replaying step %d of branch %d gave token %d, the file says %lld "
@@ -634,8 +748,9 @@ static gb_status opts_from_json(const gb_model *m, json_t *o, gb_session_opts *s
     *so = gb_session_defaults();
     json_t *jv = json_object_get(o, "vocab_size"), *js = json_object_get(o, "seed"),
            *jm = json_object_get(o, "max_new_tokens"), *jc = json_object_get(o, "context");
-    if (!json_is_integer(json_object_get(o, "format")) || json_integer_value(json_object_get(o, "format")) != 1)
-        return gb_fail(err, GB_ERR_INPUT, "%s: not a session record of format 1", path);
+    json_t *jfmt = json_object_get(o, "format");
+    if (!json_is_integer(jfmt) || json_integer_value(jfmt) < 1 || json_integer_value(jfmt) > 2)
+        return gb_fail(err, GB_ERR_INPUT, "%s: not a session record of format 1 or 2", path);
     if (!json_is_integer(jv) || !json_is_integer(js) || !json_is_integer(jm) || !json_is_integer(jc))
         return gb_fail(err, GB_ERR_INPUT, "%s: the session record lacks vocab_size, seed, max_new_tokens or context", path);
     if (json_integer_value(jv) != m->cfg.vocab_size)
@@ -649,6 +764,7 @@ static gb_status opts_from_json(const gb_model *m, json_t *o, gb_session_opts *s
     so->seed = (uint64_t)json_integer_value(js);
     so->max_new_tokens = (int)json_integer_value(jm);
     so->context = (int)json_integer_value(jc);
+    so->record_attention = true; /* the replay runs the passes anyway: keep what they attended to */
     return GB_OK;
 }
 

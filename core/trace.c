@@ -177,8 +177,34 @@ bool gb_trace_wants(const gb_trace *tr, const char *name) {
     return e ? e->wanted : matches(tr, name);
 }
 
+static gb_tensor *entry_tensor(gb_trace *tr, entry *e, int ndim, const int64_t *shape, unsigned tok_axes,
+                               float fill, gb_error *err);
+
 gb_tensor *gb_trace_tensor(gb_trace *tr, const char *name, int ndim, const int64_t *shape,
                            unsigned tok_axes, float fill, gb_error *err) {
+    entry *e = lookup(tr, name);
+    if (!e) {
+        gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    return entry_tensor(tr, e, ndim, shape, tok_axes, fill, err);
+}
+
+gb_tensor *gb_trace_record(gb_trace *tr, const char *name, int ndim, const int64_t *shape,
+                           unsigned tok_axes, float fill, gb_error *err) {
+    if (!tr || tr->n_patterns == 0) return NULL;
+    entry *e = lookup(tr, name);
+    if (!e) {
+        gb_fail(err, GB_ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    if (!e->wanted) return NULL;
+    return entry_tensor(tr, e, ndim, shape, tok_axes, fill, err);
+}
+
+static gb_tensor *entry_tensor(gb_trace *tr, entry *e, int ndim, const int64_t *shape, unsigned tok_axes,
+                               float fill, gb_error *err) {
+    const char *name = e->t.name;
     if (ndim < 1 || ndim > GB_TENSOR_MAX_DIMS) {
         gb_fail(err, GB_ERR_INTERNAL, "trace %s: %d dimensions", name, ndim);
         return NULL;
@@ -189,11 +215,6 @@ gb_tensor *gb_trace_tensor(gb_trace *tr, const char *name, int ndim, const int64
                     (long long)shape[i], tr->capacity);
             return NULL;
         }
-    entry *e = lookup(tr, name);
-    if (!e) {
-        gb_fail(err, GB_ERR_INTERNAL, "out of memory");
-        return NULL;
-    }
     if (e->allocated) {
         int same = e->t.ndim == ndim && e->tok_axes == tok_axes;
         for (int i = 0; same && i < ndim; i++)

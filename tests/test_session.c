@@ -380,6 +380,177 @@ static void saved_record_replays(void **state) {
     gb_session_free(s);
 }
 
+/* The largest difference between a step's recorded attention rows and the
+ * last query row of a fresh full pass over the step's prefix. */
+static double attention_vs_fresh(const gb_model *m, const gb_session *s, int node) {
+    int L, H, T;
+    const float *a = gb_session_attention(s, node, &L, &H, &T);
+    assert_non_null(a);
+    assert_int_equal(L, m->cfg.n_layers);
+    assert_int_equal(H, m->cfg.n_heads);
+    int path[48], seq[64];
+    const gb_session_node *nd = gb_session_node_at(s, node);
+    assert_int_equal(T, 4 + nd->depth);
+    int k = nd->depth;
+    for (int i = k - 1, at = nd->parent; i >= 0; i--, at = gb_session_node_at(s, at)->parent) path[i] = at;
+    memcpy(seq, PROMPT, sizeof PROMPT);
+    for (int i = 0; i < k; i++) seq[4 + i] = gb_session_node_at(s, path[i])->token;
+    gb_error err = {0};
+    gb_trace *tr = gb_trace_new("blocks.*.attn.hook_pattern", T, &err);
+    gb_state *st = gb_state_new(m, T, &err);
+    assert_non_null(tr);
+    assert_non_null(st);
+    gbt_assert_ok(gb_forward_decoder(m, st, seq, T, 0, &(gb_run_opts){.trace = tr}, &err), &err);
+    double worst = 0;
+    for (int l = 0; l < L; l++) {
+        char name[64];
+        snprintf(name, sizeof name, "blocks.%d.attn.hook_pattern", l);
+        const gb_tensor *t = gb_trace_find(tr, name);
+        assert_non_null(t);
+        for (int h = 0; h < H; h++) {
+            double sum = 0;
+            for (int j = 0; j < T; j++) {
+                float x = a[((size_t)l * H + h) * T + j];
+                worst = fmax(worst, fabs(x - gb_tensor_at3(t, h, T - 1, j)));
+                sum += x;
+            }
+            assert_true(fabs(sum - 1) < 1e-5);
+        }
+    }
+    gb_trace_free(tr);
+    gb_state_free(st);
+    return worst;
+}
+
+/* With record_attention, every step keeps what its predicting position
+ * attended to: equal to a fresh pass over its prefix (after rewinds, branches
+ * that reuse cached logits, re-samples), at no extra forward pass. */
+static void attention_rows_match_fresh_pass(void **state) {
+    gb_model *m = *state;
+    gb_error err = {0};
+    gb_session_opts o = opts(10, 13, RANDOM);
+    o.record_attention = true;
+    gb_session *s = new_session(m, o), *plain = new_session(m, opts(10, 13, RANDOM));
+    gbt_assert_ok(gb_session_run(s, &err), &err);
+    gbt_assert_ok(gb_session_run(plain, &err), &err);
+    assert_int_equal(gb_session_forward_count(s), gb_session_forward_count(plain));
+    assert_null(gb_session_attention(plain, 0, NULL, NULL, NULL));
+    gbt_assert_ok(gb_session_rewind(s, 6, &err), &err);
+    gbt_assert_ok(gb_session_run(s, &err), &err);
+    gbt_assert_ok(gb_session_branch(s, 3, NULL, &err), &err);
+    gbt_assert_ok(gb_session_run(s, &err), &err);
+    gbt_assert_ok(gb_session_resample(s, &TOPK, &err), &err);
+    double worst = 0;
+    int checked = 0;
+    for (int i = 0; i < gb_session_n_nodes(s); i++)
+        if (gb_session_node_at(s, i)->alive) worst = fmax(worst, attention_vs_fresh(m, s, i)), checked++;
+    printf("  attention of %d steps vs a fresh pass: max |diff| = %.3g (tolerance 1e-5)\n", checked, worst);
+    assert_true(checked >= 17);
+    assert_true(worst < 1e-5);
+    gb_session_free(s);
+    gb_session_free(plain);
+}
+
+/* The log-probability of a path, summed by hand from the recorded distributions. */
+static double path_logprob_by_hand(const gb_session *s, int branch, double *final_sum) {
+    int nodes[48], n = gb_session_path(s, branch, nodes, 48);
+    gb_sample_record rec;
+    gb_error err = {0};
+    gbt_assert_ok(gb_sample_record_init(&rec, V, &err), &err);
+    double sum = 0;
+    *final_sum = 0;
+    for (int i = 0; i < n; i++) {
+        const gb_session_node *nd = gb_session_node_at(s, nodes[i]);
+        gbt_assert_ok(gb_session_record(s, nodes[i], &rec, &err), &err);
+        assert_int_equal(rec.chosen, nd->token);
+        sum += log(rec.probs_t1[nd->token]);
+        *final_sum += log(rec.probs_final[nd->token]); /* -inf if the settings cut it */
+    }
+    gb_sample_record_free(&rec);
+    return sum;
+}
+
+/* A branch with another token: the step takes the token by hand (forced, no
+ * forward pass: the logits are cached), generation goes on from it, the path's
+ * log-probability is the sum of the recorded distributions' values, and
+ * save/load replays the forced branch exactly. */
+static void forced_branch(void **state) {
+    gb_model *m = *state;
+    gb_error err = {0};
+    gb_session_opts o = opts(9, 17, TOPK);
+    o.record_attention = true;
+    gb_session *s = new_session(m, o);
+    gbt_assert_ok(gb_session_run(s, &err), &err);
+    int path[9];
+    gb_session_path(s, 0, path, 9);
+    gb_sample_record rec;
+    gbt_assert_ok(gb_sample_record_init(&rec, V, &err), &err);
+    gbt_assert_ok(gb_session_record(s, path[3], &rec, &err), &err);
+    int inside = rec.kept_ids[rec.n_kept - 1] == rec.chosen ? rec.kept_ids[0] : rec.kept_ids[rec.n_kept - 1], outside = -1;
+    for (int t = 0; t < V && outside < 0; t++) outside = rec.probs_final[t] == 0 ? t : -1;
+    assert_true(inside != rec.chosen && outside >= 0);
+    /* refused: a token outside the vocabulary; no branch is left behind */
+    assert_int_equal(gb_session_branch_with(s, 3, V, NULL, &err), GB_ERR_INPUT);
+    printf("  refused: %s\n", err.msg);
+    gb_error_clear(&err);
+    assert_int_equal(gb_session_n_branches(s), 1);
+    assert_int_equal(gb_session_current_branch(s), 0);
+    uint64_t fc = gb_session_forward_count(s);
+    int b1 = -1, b2 = -1;
+    gbt_assert_ok(gb_session_branch_with(s, 3, inside, &b1, &err), &err);
+    assert_int_equal(gb_session_forward_count(s), fc); /* the cached logits of step 3 */
+    const gb_session_node *f = gb_session_node_at(s, gb_session_branch_info(s, b1)->tip);
+    assert_true(f->forced);
+    assert_int_equal(f->token, inside);
+    assert_int_equal(f->depth, 3);
+    assert_true(fabs(f->logprob_t1 - log(rec.probs_t1[inside])) < 1e-5);
+    gbt_assert_ok(gb_session_run(s, &err), &err);
+    assert_int_equal(gb_session_forward_count(s), fc + 5); /* steps 4..8 of the new path */
+    gbt_assert_ok(gb_session_checkout(s, 0, &err), &err);
+    gbt_assert_ok(gb_session_branch_with(s, 3, outside, &b2, &err), &err); /* cut by top-k: the sampler says -inf */
+    gbt_assert_ok(gb_session_run(s, &err), &err);
+    for (int b = 0; b < 3; b++) {
+        double fin, by_hand = path_logprob_by_hand(s, b, &fin);
+        const gb_session_node *tip = gb_session_node_at(s, gb_session_branch_info(s, b)->tip);
+        printf("  branch %d: log p %.5f (by hand %.5f), sampler %.4f\n", b, tip->total_logprob_t1, by_hand,
+               tip->total_logprob_final);
+        assert_true(fabs(by_hand - tip->total_logprob_t1) < 1e-4);
+        assert_true(b == 2 ? isinf(tip->total_logprob_final) : fabs(fin - tip->total_logprob_final) < 1e-4);
+    }
+    /* save and load: format 2, the forced steps forced again, the same tree */
+    const char *file = gbt_tmp("forced.safetensors");
+    gbt_assert_ok(gb_session_save(s, file, NULL, &err), &err);
+    gb_st_file sf;
+    gbt_assert_ok(gb_st_open(file, &sf, &err), &err);
+    json_t *meta = json_loads(gb_st_meta_get(&sf, "glassbox.session"), 0, NULL);
+    assert_int_equal(json_integer_value(json_object_get(meta, "format")), 2);
+    assert_non_null(gb_st_find(&sf, "steps.forced"));
+    json_decref(meta);
+    gb_st_close(&sf);
+    gb_session *r = NULL;
+    gbt_assert_ok(gb_session_load(m, file, &r, NULL, &err), &err);
+    assert_int_equal(gb_session_n_branches(r), 3);
+    for (int b = 0; b < 3; b++) {
+        int p1[9], p2[9], n1 = gb_session_path(s, b, p1, 9), n2 = gb_session_path(r, b, p2, 9);
+        assert_int_equal(n1, n2);
+        for (int i = 0; i < n1; i++) {
+            const gb_session_node *x = gb_session_node_at(s, p1[i]), *y = gb_session_node_at(r, p2[i]);
+            assert_int_equal(x->token, y->token);
+            assert_int_equal(x->forced, y->forced);
+            assert_true(x->total_logprob_t1 == y->total_logprob_t1);
+        }
+        assert_true(attention_vs_fresh(m, r, p2[n2 - 1]) < 1e-5); /* the replay recorded attention */
+    }
+    /* re-sampling a forced tip keeps its token and takes the new settings */
+    gbt_assert_ok(gb_session_rewind(r, 4, &err), &err);
+    gbt_assert_ok(gb_session_resample(r, &GREEDY, &err), &err);
+    const gb_session_node *ft = gb_session_node_at(r, gb_session_branch_info(r, gb_session_current_branch(r))->tip);
+    assert_true(ft->forced && ft->token == outside && ft->settings.temperature == 0);
+    gb_sample_record_free(&rec);
+    gb_session_free(r);
+    gb_session_free(s);
+}
+
 static void expect_refused(const gb_model *m, gb_session_opts o, const char *a, const char *b) {
     gb_session *s = NULL;
     gb_error err = {0};
@@ -429,6 +600,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(compare_strategies, setup, teardown),
         cmocka_unit_test_setup_teardown(saved_record_replays, setup, teardown),
         cmocka_unit_test_setup_teardown(impossible_requests_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(attention_rows_match_fresh_pass, setup, teardown),
+        cmocka_unit_test_setup_teardown(forced_branch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

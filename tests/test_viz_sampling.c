@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "glassbox/forward.h"
 #include "glassbox/model.h"
 #include "render.h"
 #include "text.h"
@@ -149,6 +150,172 @@ static void test_branching(void **state) {
     gb_view_generation.destroy(v);
 }
 
+/* The last query row of layer `layer` (head, or the mean over heads when head
+ * < 0) of a fresh full pass over seq[0..T). */
+static void fresh_row(const int *seq, int T, int layer, int head, float *out) {
+    gb_error err = {0};
+    gb_trace *tr = gb_trace_new("blocks.*.attn.hook_pattern", T, &err);
+    gb_state *st = gb_state_new(g_model, T, &err);
+    assert_non_null(tr);
+    assert_non_null(st);
+    gbt_assert_ok(gb_forward_decoder(g_model, st, seq, T, 0, &(gb_run_opts){.trace = tr}, &err), &err);
+    char name[64];
+    snprintf(name, sizeof name, "blocks.%d.attn.hook_pattern", layer);
+    const gb_tensor *t = gb_trace_find(tr, name);
+    assert_non_null(t);
+    int H = g_model->cfg.n_heads;
+    for (int k = 0; k < T; k++) {
+        double sum = 0;
+        for (int h = head < 0 ? 0 : head; h < (head < 0 ? H : head + 1); h++) sum += gb_tensor_at3(t, h, T - 1, k);
+        out[k] = (float)(head < 0 ? sum / H : sum);
+    }
+    gb_trace_free(tr);
+    gb_state_free(st);
+}
+
+/* The attention panel's row (matrix "attention") against a fresh pass over
+ * the shown step's prefix; returns the largest difference. */
+static double check_attention(const dist_view *v, int layer, int head) {
+    int rows = 0, cols = 0;
+    const float *row = gb_view_generation.matrix(v, "attention", &rows, &cols);
+    assert_non_null(row);
+    const gb_session_node *nd = gb_session_node_at(v->p.s, v->p.shown);
+    assert_int_equal(rows, 1);
+    assert_int_equal(cols, v->p.n_prompt + nd->depth);
+    int seq[256];
+    memcpy(seq, v->p.prompt, (size_t)v->p.n_prompt * sizeof *seq);
+    for (int i = nd->depth - 1, at = nd->parent; i >= 0; i--, at = gb_session_node_at(v->p.s, at)->parent)
+        seq[v->p.n_prompt + i] = gb_session_node_at(v->p.s, at)->token;
+    float want[256];
+    fresh_row(seq, cols, layer, head, want);
+    double worst = 0;
+    for (int k = 0; k < cols; k++) worst = fmax(worst, fabs(row[k] - want[k]));
+    printf("  step %d, layer %d, head %d: %d weights vs a fresh pass, max |diff| = %.3g (tolerance 1e-5)\n",
+           nd->depth + 1, layer, head, cols, worst);
+    assert_true(worst < 1e-5);
+    return worst;
+}
+
+/* Clicking a past token shows what the model attended to when it produced it
+ * (the last layer's average by default); Up, h and a change layer and head. */
+static void test_attention_panel(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = 5, a.seed = 3;
+    dist_view *v = open_view("generation", &a);
+    gb_shared sh = shared();
+    gb_view_generation.layout(v, 1000, 760, &sh);
+    int path[16], L = g_model->cfg.n_layers;
+    assert_int_equal(gb_session_path(v->p.s, 0, path, 16), 5);
+    double x, y;
+    assert_true(gen_node_center(v, &sh, path[2], &x, &y));
+    gb_event click = {.type = GB_EV_MOUSE_DOWN, .button = 1, .x = x, .y = y};
+    assert_true(gb_view_generation.event(v, &click, &sh));
+    assert_int_equal(v->p.shown, path[2]);
+    check_attention(v, L - 1, -1);
+    gb_event up = key(GB_KEY_UP, 0), h = key(GB_KEY_CHAR, 'h'), av = key(GB_KEY_CHAR, 'a');
+    assert_true(gb_view_generation.event(v, &up, &sh));
+    check_attention(v, L - 2, -1);
+    assert_true(gb_view_generation.event(v, &h, &sh));
+    check_attention(v, L - 2, 0);
+    assert_true(gb_view_generation.event(v, &h, &sh));
+    check_attention(v, L - 2, 1);
+    assert_int_equal(v->att_head_dd.selected, 2); /* the drop-downs follow the keys */
+    assert_int_equal(v->att_layer_dd.selected, L - 2);
+    assert_true(gb_view_generation.event(v, &av, &sh));
+    check_attention(v, L - 2, -1);
+    /* the first step attends over the prompt only */
+    assert_true(gen_node_center(v, &sh, path[0], &x, &y));
+    click.x = x, click.y = y;
+    assert_true(gb_view_generation.event(v, &click, &sh));
+    check_attention(v, L - 2, -1);
+    gb_view_generation.destroy(v);
+}
+
+/* The log-probability of a branch's path summed from the recorded distributions. */
+static double path_logprob(const gb_samp *p, int branch) {
+    int nodes[64], n = gb_session_path(p->s, branch, nodes, 64);
+    gb_sample_record r;
+    gb_error err = {0};
+    gbt_assert_ok(gb_sample_record_init(&r, p->rec.vocab, &err), &err);
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        gbt_assert_ok(gb_session_record(p->s, nodes[i], &r, &err), &err);
+        sum += log(r.probs_t1[gb_session_node_at(p->s, nodes[i])->token]);
+    }
+    gb_sample_record_free(&r);
+    return sum;
+}
+
+/* A click on another bar of the shown step (or n: the next-ranked token)
+ * branches with that token forced; generation goes on to the old length. */
+static void test_forced_branch(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = 6, a.seed = 5;
+    dist_view *v = open_view("generation", &a);
+    gb_shared sh = shared();
+    gb_view_generation.layout(v, 1000, 760, &sh);
+    int path[16];
+    gb_session_path(v->p.s, 0, path, 16);
+    gb_samp_show(&v->p, path[2]);
+    gb_samp_refresh(&v->p);
+    int ids[8], chosen = v->p.rec.chosen, rank = 0;
+    gb_dist_top(&v->p.rec, ids, 8);
+    while (ids[rank] != chosen) rank++;
+    gb_event n = key(GB_KEY_CHAR, 'n');
+    assert_true(gb_view_generation.event(v, &n, &sh));
+    assert_int_equal(gb_session_n_branches(v->p.s), 2);
+    const gb_session_node *f = gb_session_node_at(v->p.s, v->p.shown);
+    assert_true(f->forced);
+    assert_int_equal(f->depth, 2);
+    assert_int_equal(f->token, ids[rank + 1]);
+    assert_int_equal(v->p.rec.chosen, f->token);
+    assert_int_equal(gb_samp_n_generated(&v->p), 6);
+    const gb_session_node *tip = gb_session_node_at(v->p.s, gb_samp_tip(&v->p));
+    double by_hand = path_logprob(&v->p, 1);
+    printf("  forced branch: log p %.5f, by hand %.5f\n", tip->total_logprob_t1, by_hand);
+    assert_true(fabs(tip->total_logprob_t1 - by_hand) < 1e-4);
+    /* click the bar of another token of the shown (forced) step */
+    gb_rect r = gen_dist_rect(v, &sh);
+    int want = -1;
+    double cx = r.x + r.w * 0.2, cy = r.y;
+    for (; cy < r.y + r.h && want < 0; cy += 2) {
+        int t = gb_dist_bar_hit(&v->p, r, sh.theme, false, cx, cy);
+        if (t >= 0 && t != v->p.rec.chosen && t != chosen) want = t;
+    }
+    assert_true(want >= 0);
+    gb_event click = {.type = GB_EV_MOUSE_DOWN, .button = 1, .x = cx, .y = cy - 2};
+    assert_true(gb_view_generation.event(v, &click, &sh));
+    assert_int_equal(gb_session_n_branches(v->p.s), 3);
+    f = gb_session_node_at(v->p.s, v->p.shown);
+    assert_true(f->forced && f->token == want && f->depth == 2);
+    assert_int_equal(gb_session_branch_info(v->p.s, 2)->parent_branch, 1);
+    /* saved and opened again (--session): the same tree, forced steps included */
+    const char *file = gbt_tmp("forced_session.safetensors");
+    gb_error err = {0};
+    gbt_assert_ok(gb_samp_save(&v->p, file, &err), &err);
+    int r1, c1, r2, c2;
+    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
+    float copy[64 * 5];
+    assert_true(r1 * c1 <= 64 * 5);
+    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
+    gb_view_args b;
+    gb_view_args_defaults(&b);
+    b.session = file;
+    dist_view *w = open_view("generation", &b);
+    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
+    assert_int_equal(r1, r2);
+    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    int forced = 0;
+    for (int i = 0; i < gb_session_n_nodes(w->p.s); i++) forced += gb_session_node_at(w->p.s, i)->forced;
+    assert_int_equal(forced, 2);
+    gb_view_generation.destroy(w);
+    gb_view_generation.destroy(v);
+}
+
 static void expect_bad(const char *const *args, const char *needle, const char *out);
 
 static void expect_bad_view(const char *good) {
@@ -278,7 +445,7 @@ static void test_images(void **state) {
     render("distribution", &a, "distribution", 1000, 640);
     gb_view_args_defaults(&a);
     a.steps = 5, a.seed = 1, a.at = 3;
-    render("generation", &a, "generation", 1000, 640);
+    render("generation", &a, "generation", 1000, 760);
     gb_view_args_defaults(&a);
     render("compare", &a, "compare", 1000, 600);
 }
@@ -333,7 +500,17 @@ static void test_cli(void **state) {
         free(so);
         expect_file(path, magic[i]);
     }
+    /* the attention panel's layer and head */
+    const char *lh = gbt_tmp("cli_gen_lh.png");
+    const char *lh_args[] = {"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--size", "640x400",
+                             "--steps", "3", "--layer", "1", "--head", "2", "--out", lh, NULL};
+    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, lh_args), 0);
+    expect_file(lh, "\x89PNG");
     const char *bad = gbt_tmp("bad.png");
+    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--layer", "9",
+                                "--out", bad, NULL}, "--layer", bad);
+    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--head", "40",
+                                "--out", bad, NULL}, "--head", bad);
     expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--temperature", "-1", "--out", bad, NULL},
                "--temperature", bad);
     expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--top-p", "1.5", "--out", bad, NULL},
@@ -378,6 +555,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_step_and_back),
         cmocka_unit_test(test_temperature_resamples_without_forward),
         cmocka_unit_test(test_branching),
+        cmocka_unit_test(test_attention_panel),
+        cmocka_unit_test(test_forced_branch),
         cmocka_unit_test(test_session_save_load),
         cmocka_unit_test(test_images),
         cmocka_unit_test(test_cli),

@@ -143,20 +143,6 @@ static double decode_rate(const gb_model *m, gb_state *st, gb_trace *tr, int ste
     return steps / (gb_now() - t0);
 }
 
-static double best_of(const gb_model *m, int steps, int mode, int reps) {
-    gb_error err = {0};
-    gb_state *st = gb_state_new(m, steps, &err);
-    gb_trace *tr = gb_trace_new("*", steps, &err);
-    double best = 0;
-    for (int i = 0; i < reps; i++) {
-        double r = decode_rate(m, st, tr, steps, mode, NULL);
-        if (r > best) best = r;
-    }
-    gb_trace_free(tr);
-    gb_state_free(st);
-    return best;
-}
-
 static int bench_decode_stories(gb_bench *b) {
     const gb_bench_opts *o = gb_bench_options(b);
     char path[1024];
@@ -167,7 +153,7 @@ static int bench_decode_stories(gb_bench *b) {
         fprintf(stderr, "bench: skipped stories260K decode: %s\n", err.msg);
         return 0;
     }
-    int steps = 256, reps = o->quick ? 2 : 7;
+    int steps = 256, reps = o->quick ? 5 : 15;
     /* the same tokens come out of both implementations */
     int *a = malloc(steps * sizeof *a), *c = malloc(steps * sizeof *c);
     gb_state *st = gb_state_new(m, steps, &err);
@@ -177,9 +163,20 @@ static int bench_decode_stories(gb_bench *b) {
     int same = memcmp(a, c, steps * sizeof *a) == 0;
     free(a);
     free(c);
-    double base = best_of(m, steps, 0, reps);
-    double off = best_of(m, steps, 1, reps);
-    double on = best_of(m, steps, 2, reps);
+    /* the three are measured in turn, round after round, and the best round of
+     * each kept: a burst of load on a shared machine then hits all three alike
+     * instead of one of them (the overhead ratio is what the target is about) */
+    double base = 0, off = 0, on = 0;
+    st = gb_state_new(m, steps, &err);
+    gb_trace *tr = gb_trace_new("*", steps, &err);
+    decode_rate(m, st, tr, steps, 2, NULL); /* the trace's pages are touched once, as in a viewer */
+    for (int r = 0; r < reps; r++) {
+        base = fmax(base, decode_rate(m, st, tr, steps, 0, NULL));
+        off = fmax(off, decode_rate(m, st, tr, steps, 1, NULL));
+        on = fmax(on, decode_rate(m, st, tr, steps, 2, NULL));
+    }
+    gb_trace_free(tr);
+    gb_state_free(st);
     gb_bench_report(b, "core", "decode stories260K, 256 steps, recording off", off, "tok/s", true,
                     "scalar run.c-style forward", base, 1.5, same ? "same greedy tokens" : "TOKENS DIFFER");
     gb_bench_report(b, "core", "decode stories260K, 256 steps, full recording", on, "tok/s", true,

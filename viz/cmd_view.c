@@ -1,8 +1,10 @@
 /* cmd_view.c - `glassbox view [--model M] [--prompt TEXT]`: the window. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
+#include "glassbox/model.h"
 #include "cli.h"
 #include "lesson_player.h"
 #include "render.h"
@@ -10,6 +12,7 @@
 #include "view_model.h"
 
 #define DEFAULT_PROMPT "The quick brown fox jumps over the lazy dog"
+#define CLASSROOM_PROMPT "the teacher taught the students with the book ."
 
 int gb_cmd_view(int argc, char **argv) {
     gb_error err = {0};
@@ -43,6 +46,16 @@ int gb_cmd_view(int argc, char **argv) {
     if (args.dim % 2) {
         gb_fail(&err, GB_ERR_INPUT, "view --dim: %d is odd; sin/cos pairs need an even width", args.dim);
         return gb_cli_error(&err);
+    }
+    /* Without a model (and nothing that says "no model"), the bundled
+     * classroom model and its example sentence, as `glassbox` alone opens. */
+    if (!args.model && !args.tokenizer && !args.ids && !args.session) {
+        char *bundled = gb_find_bundled("models/classroom.safetensors");
+        if (bundled) {
+            args.model = "classroom";
+            if (!args.prompt) args.prompt = CLASSROOM_PROMPT;
+        }
+        free(bundled);
     }
     if (!args.prompt) args.prompt = DEFAULT_PROMPT;
     if (args.session && !view) view = "generation";

@@ -9,6 +9,7 @@
 
 void gb_bars_layout(const gb_bars *b, gb_rect r, const gb_theme *t, gb_bars_geom *g) {
     gb_font fb = gb_font_body(t);
+    fb.bold = true; /* the highlighted and hovered labels are bold: measure them so */
     double wmax = 0, th = t->font * 1.2;
     for (int i = 0; i < b->n; i++) {
         double w;

@@ -63,10 +63,15 @@ bool gb_samp_back(gb_samp *p);
 bool gb_samp_apply(gb_samp *p);
 /* Show node (a past step); -1: the current tip. */
 void gb_samp_show(gb_samp *p, int node);
-/* Branch after the shown step's parent with token `token` forced is not
- * offered by the session; a branch re-draws from the shown step's position
- * with the current settings (a new branch id, so a new draw). */
+/* A branch re-draws from the shown step's position with the current settings
+ * (a new branch id, so a new draw). */
 bool gb_samp_branch_at(gb_samp *p, int depth);
+/* A branch whose step `depth` takes `token` (forced, gb_session_branch_with),
+ * then steps on with the current settings to the length of the path it left;
+ * the forced step is shown. */
+bool gb_samp_branch_with(gb_samp *p, int depth, int token);
+/* Is the shown step a forced one? */
+bool gb_samp_shown_forced(const gb_samp *p);
 int gb_samp_tip(const gb_samp *p);
 int gb_samp_n_generated(const gb_samp *p);
 void gb_samp_label(const gb_samp *p, int id, char *buf, size_t cap);
@@ -81,6 +86,8 @@ typedef struct gb_dist_geom {
 } gb_dist_geom;
 void gb_dist_geometry(gb_rect r, const gb_theme *t, bool compact, gb_dist_geom *g);
 void gb_dist_draw(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t, bool compact);
+/* The token of the bar under (x, y) in the picture gb_dist_draw(r) draws, or -1. */
+int gb_dist_bar_hit(const gb_samp *p, gb_rect r, const gb_theme *t, bool compact, double x, double y);
 /* Top n token ids of rec in rank order (by logit, ties by lower id). */
 int gb_dist_top(const gb_sample_record *rec, int *ids, int n);
 

@@ -54,27 +54,62 @@ static void cut_line(cairo_t *cr, const gb_bars_geom *g, gb_rect r, int rank, co
     gb_text_draw(cr, &fs, what, r.x + r.w, y + 2, GB_RIGHT, GB_TOP, 0);
 }
 
-static void draw_bars(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_theme *t, bool compact) {
-    const gb_sample_record *rec = &p->rec;
+/* The bars of the shown decision (storage for their values and labels). */
+typedef struct bars_data {
     int ids[DIST_MAX_BARS];
-    int n = gb_dist_top(rec, ids, compact ? 10 : DIST_MAX_BARS);
     float val[DIST_MAX_BARS], ghost[DIST_MAX_BARS];
     gb_rgb col[DIST_MAX_BARS];
     char lab[DIST_MAX_BARS][48];
     const char *labs[DIST_MAX_BARS];
+} bars_data;
+
+static gb_bars bars_of(const gb_samp *p, const gb_theme *t, bool compact, bars_data *d) {
+    const gb_sample_record *rec = &p->rec;
+    int n = gb_dist_top(rec, d->ids, compact ? 10 : DIST_MAX_BARS);
     int hi = -1;
     for (int i = 0; i < n; i++) {
-        val[i] = rec->probs_tempered[ids[i]], ghost[i] = rec->probs_t1[ids[i]];
-        col[i] = stage_color(rec, i, t);
-        gb_samp_label(p, ids[i], lab[i], sizeof lab[i]);
-        labs[i] = lab[i];
-        if (ids[i] == rec->chosen) hi = i;
+        d->val[i] = rec->probs_tempered[d->ids[i]], d->ghost[i] = rec->probs_t1[d->ids[i]];
+        d->col[i] = stage_color(rec, i, t);
+        gb_samp_label(p, d->ids[i], d->lab[i], sizeof d->lab[i]);
+        d->labs[i] = d->lab[i];
+        if (d->ids[i] == rec->chosen) hi = i;
     }
-    gb_rect in = compact ? area : gb_draw_panel(cr, area, "Next token: the most likely, in rank order",
-                                                "grey: probability at T = 1; colour: after temperature", t);
+    return (gb_bars){.values = d->val, .ghost = d->ghost, .n = n, .labels = d->labs, .colors = d->col, .vmax = 0,
+                     .value_axis = "probability", .highlight = hi, .hover = -1, .decimals = 3};
+}
+
+static const char *const BARS_TITLE = "Next token: the most likely, in rank order";
+static const char *const BARS_SUB = "grey: probability at T = 1; colour: after temperature";
+
+/* The bar chart's rectangle inside the bars panel (as gb_draw_panel places it). */
+static gb_rect bars_plot_area(gb_rect area, const gb_theme *t, bool compact) {
+    gb_rect in = area;
+    if (!compact) {
+        in = gb_rect_inset(area, t->pad);
+        gb_rect_cut_top(&in, gb_panel_header_h(BARS_SUB, t) - t->pad, t->pad);
+    }
+    gb_rect_cut_bottom(&in, t->font_small * 1.6, 2);
+    return in;
+}
+
+int gb_dist_bar_hit(const gb_samp *p, gb_rect r, const gb_theme *t, bool compact, double x, double y) {
+    if (!p->rec_ok) return -1;
+    gb_dist_geom g;
+    gb_dist_geometry(r, t, compact, &g);
+    bars_data d;
+    gb_bars b = bars_of(p, t, compact, &d);
+    gb_bars_geom bg;
+    gb_bars_layout(&b, bars_plot_area(g.bars, t, compact), t, &bg);
+    int i = gb_bars_hit(&bg, &b, x, y);
+    return i >= 0 ? d.ids[i] : -1;
+}
+
+static void draw_bars(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_theme *t, bool compact) {
+    const gb_sample_record *rec = &p->rec;
+    bars_data d;
+    gb_bars b = bars_of(p, t, compact, &d);
+    gb_rect in = compact ? area : gb_draw_panel(cr, area, BARS_TITLE, BARS_SUB, t);
     gb_rect key = gb_rect_cut_bottom(&in, t->font_small * 1.6, 2);
-    gb_bars b = {.values = val, .ghost = ghost, .n = n, .labels = labs, .colors = col, .vmax = 0,
-                 .value_axis = "probability", .highlight = hi, .hover = -1, .decimals = 3};
     gb_draw_bars(cr, in, &b, t);
     gb_bars_geom g;
     gb_bars_layout(&b, in, t, &g);
@@ -128,26 +163,35 @@ static void draw_curve(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_the
         snprintf(sub, sizeof sub, "top-p = %.2f: the first %d token(s) hold %.3f of the mass; the rest are cut",
                  rec->settings.top_p, rec->n_kept, rec->mass_topp);
     else snprintf(sub, sizeof sub, "no top-p cut: %d tokens kept, mass %.3f", rec->n_kept, rec->mass_topk);
-    gb_rect in = gb_draw_panel(cr, area, "Cumulative probability by rank", sub, t);
+    gb_rect in = gb_draw_panel(cr, area, "Cumulative probability (y) by rank (x)", sub, t);
     float hx[2] = {0.5f, (float)shown + 0.5f}, hy[2] = {(float)rec->settings.top_p, (float)rec->settings.top_p};
     char pl[48];
     snprintf(pl, sizeof pl, "top-p = %.2f", rec->settings.top_p);
     gb_series se[2] = {{.y = y, .x = x, .n = shown, .label = "cumulative mass", .color = t->accent, .markers = true},
                        {.y = hy, .x = hx, .n = 2, .label = pl, .color = gb_palette(5), .dashed = true}};
+    /* no y-axis name: the plot may be too short for one; the title says what y is */
     double cursor = rec->settings.top_p < 1 ? rec->n_kept : NAN;
     gb_lineplot lp = {.series = se, .n_series = rec->settings.top_p < 1 ? 2 : 1, .legend = rec->settings.top_p < 1, .x_axis = "rank (1 = most likely)",
-                      .y_axis = "cumulative mass", .xmin = 0.5, .xmax = shown + 0.5, .ymin = 0, .ymax = 1.05,
+                      .y_axis = NULL, .xmin = 0.5, .xmax = shown + 0.5, .ymin = 0, .ymax = 1.05,
                       .cursor_x = cursor};
     gb_draw_lineplot(cr, in, &lp, t);
 }
 
 /* The final distribution laid on [0, 1), kept tokens in rank order, and u. */
+/* The token the draw gave (for a forced step: what it would have given). */
+static int drawn_token(const gb_sample_record *rec) {
+    return rec->draw_index >= 0 && rec->draw_index < rec->n_kept ? rec->kept_ids[rec->draw_index] : rec->chosen;
+}
+
 static void draw_strip(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_theme *t, bool compact) {
     const gb_sample_record *rec = &p->rec;
+    bool forced = gb_samp_shown_forced(p);
     gb_rect in = area;
     if (!compact) {
-        char sub[160];
-        if (rec->settings.temperature == 0) snprintf(sub, sizeof sub, "greedy: no draw, the most likely token is taken");
+        char sub[160], dl[48];
+        gb_samp_label(p, drawn_token(rec), dl, sizeof dl);
+        if (forced) snprintf(sub, sizeof sub, "chosen by hand, not drawn: u = %.4f would have given \"%s\"", rec->draw, dl);
+        else if (rec->settings.temperature == 0) snprintf(sub, sizeof sub, "greedy: no draw, the most likely token is taken");
         else snprintf(sub, sizeof sub, "u = %.4f (from seed %llu, step %d): the token under the mark is chosen", rec->draw,
                       (unsigned long long)p->seed, p->shown >= 0 ? gb_session_node_at(p->s, p->shown)->depth + 1 : 0);
         in = gb_draw_panel(cr, area, "The draw: kept tokens laid end to end on [0, 1)", sub, t);
@@ -193,7 +237,9 @@ static void draw_strip(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_the
     cairo_stroke(cr);
     char lab[48], s[160];
     gb_samp_label(p, rec->chosen, lab, sizeof lab);
-    snprintf(s, sizeof s, "chosen: %s (p = %.3f)", lab, rec->prob_final_chosen);
+    if (!forced) snprintf(s, sizeof s, "chosen: %s (p = %.3f)", lab, rec->prob_final_chosen);
+    else if (rec->prob_final_chosen > 0) snprintf(s, sizeof s, "forced: %s (p = %.3g)", lab, rec->prob_final_chosen);
+    else snprintf(s, sizeof s, "forced: %s (cut by these settings)", lab);
     fb.bold = true;
     gb_text_draw(cr, &fb, s, fmin(fmax(ux, bar.x + 120), bar.x + bar.w - 120), bar.y + bar.h + 6, GB_CENTER, GB_TOP,
                  bar.w);
@@ -232,6 +278,16 @@ static void draw_summary(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_t
         snprintf(l[3], sizeof l[3], "Why \"%s\": the tokens before it hold %.3f of the mass, and u = %.4f falls in its slice "
                  "[%.3f, %.3f)", lab, rec->draw_cum_before, rec->draw, rec->draw_cum_before,
                  rec->draw_cum_before + rec->prob_final_chosen);
+    if (gb_samp_shown_forced(p)) {
+        char dl[48], fp[64];
+        gb_samp_label(p, drawn_token(rec), dl, sizeof dl);
+        snprintf(l[2], sizeof l[2], "3. renormalised: entropy %.2f nats; the draw u = %.4f would have given \"%s\"",
+                 rec->entropy_final, rec->draw, dl);
+        if (rec->prob_final_chosen > 0) snprintf(fp, sizeof fp, "p = %.3g with these settings", rec->prob_final_chosen);
+        else snprintf(fp, sizeof fp, "these settings cut it");
+        snprintf(l[3], sizeof l[3], "Forced by hand: \"%s\" (the model's p = %.3g, log p %.3f at T = 1; %s)", lab,
+                 exp(rec->logprob_t1_chosen), rec->logprob_t1_chosen, fp);
+    }
     if (p->have_prev && p->shown == gb_samp_tip(p)) {
         char was[48], ps[96];
         gb_samp_label(p, p->prev_token, was, sizeof was);

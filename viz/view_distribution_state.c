@@ -178,6 +178,7 @@ static bool build(gb_samp *p, const gb_model *m, const char *text) {
     o.settings = gb_samp_settings(p);
     memcpy(o.stop_ids, stop, sizeof stop);
     o.n_stop = n_stop;
+    o.record_attention = true; /* the generation view shows what each step attended to */
     if (gb_session_new(m, &o, &p->s, &e)) return snprintf(p->error, sizeof p->error, "%s", e.msg), false;
     if (!alloc_record(p, m)) return false;
     for (int i = 0; i < p->init_steps && !gb_session_done(p->s); i++)
@@ -262,6 +263,26 @@ bool gb_samp_branch_at(gb_samp *p, int depth) {
     p->shown = gb_samp_tip(p);
     p->have_prev = false;
     return true;
+}
+
+bool gb_samp_branch_with(gb_samp *p, int depth, int token) {
+    if (!p->s) return false;
+    gb_error e = {0};
+    gb_sampler_settings set = gb_samp_settings(p);
+    int n = gb_samp_n_generated(p), id = -1;
+    if (gb_session_set_settings(p->s, &set, &e) || gb_session_branch_with(p->s, depth, token, &id, &e))
+        return snprintf(p->error, sizeof p->error, "%s", e.msg), true;
+    int forced = gb_samp_tip(p);
+    while (gb_samp_n_generated(p) < n && !gb_session_done(p->s))
+        if (gb_session_step(p->s, &e)) return snprintf(p->error, sizeof p->error, "%s", e.msg), true;
+    p->shown = forced;
+    p->have_prev = false;
+    return true;
+}
+
+bool gb_samp_shown_forced(const gb_samp *p) {
+    const gb_session_node *nd = p->s && p->shown >= 0 ? gb_session_node_at(p->s, p->shown) : NULL;
+    return nd && nd->forced;
 }
 
 bool gb_samp_refresh(gb_samp *p) {

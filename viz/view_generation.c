@@ -1,8 +1,11 @@
 /* view_generation.c - the "generation" view: the generated tokens in order
  * (the timeline), the branch tree with each path's total log-probability,
- * and the distribution of the chosen step as it was when it was drawn.
- * Clicking a past token shows its step; b branches from it (a new draw at
- * that step with the current settings); the old continuation stays. */
+ * what the model attended to when it produced the shown step's token
+ * (view_generation_attn.c), and the distribution of that step as it was when
+ * it was drawn. Clicking a past token shows its step; b branches from it (a
+ * new draw at that step with the current settings); clicking another bar of
+ * the distribution (or n: the next-ranked token) branches with that token
+ * forced. The old continuation stays. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@ static void *gen_create(const gb_view_args *a, gb_error *err) {
     gb_widget_button(&v->branch, "Branch here");
     gb_widget_set_tooltip(&v->branch, "A new continuation from the shown step with the current settings (b)");
     gb_ui_add(&v->ui, &v->branch);
+    gen_att_init(v, a);
     v->hover_node = -1;
     v->branch_at = a->at;
     return v;
@@ -37,6 +41,7 @@ static void gen_destroy(void *self) {
     gb_samp_free(&v->p);
     dist_controls_free(v);
     gb_widget_free(&v->branch);
+    gen_att_free(v);
     free(v);
 }
 
@@ -60,12 +65,13 @@ static gb_job *gen_update(void *self, const gb_shared *sh) {
         gb_slider_set(&v->topp, v->p.top_p);
         v->strategy.selected = (int)v->p.strategy;
     }
+    gen_att_sync(v, sh);
     gb_samp_refresh(&v->p);
     return NULL;
 }
 
 typedef struct gen_geom {
-    gb_rect text, tree, dist;
+    gb_rect text, tree, att, dist;
 } gen_geom;
 
 static void gen_geometry(const dist_view *v, double w, double h, const gb_shared *sh, gen_geom *g) {
@@ -73,10 +79,17 @@ static void gen_geometry(const dist_view *v, double w, double h, const gb_shared
     gb_rect r = dist_body(v, w, h, sh);
     if (sh->interactive) gb_rect_cut_top(&r, 2 * gb_widget_height(t) + t->gap / 2, t->gap);
     g->text = gb_rect_cut_top(&r, t->font * 1.6, t->gap / 2);
-    int rows = 0;
-    for (int b = 0; v->p.s && b < gb_session_n_branches(v->p.s); b++) rows += gb_session_branch_info(v->p.s, b)->alive;
+    int rows = 0, depth = 0;
+    for (int b = 0; v->p.s && b < gb_session_n_branches(v->p.s); b++) {
+        rows += gb_session_branch_info(v->p.s, b)->alive;
+        depth = fmax(depth, gb_session_path(v->p.s, b, NULL, 0));
+    }
     double want = gb_panel_header_h("x", t) + 2 * t->pad + fmax(1, rows) * t->font * 2.6;
-    g->tree = gb_rect_cut_top(&r, fmin(r.h * 0.4, want), t->gap);
+    /* the tree and the attention of the shown step side by side; a long tree gets more of the width */
+    gb_rect row = gb_rect_cut_top(&r, fmax(fmin(r.h * 0.3, want), gen_att_height(t)), t->gap);
+    double tree_w = 2 * t->pad + t->font * (2.2 + 7.5) + depth * t->font * 4.5;
+    g->tree = gb_rect_cut_left(&row, fmin(fmax(tree_w, row.w * 0.45), row.w * 0.62), t->gap);
+    g->att = row;
     g->dist = r;
 }
 
@@ -88,6 +101,9 @@ static void gen_layout(void *self, double w, double h, const gb_shared *sh) {
     /* the branch button takes the place of part of the seed slider */
     v->branch.r = gb_rect_cut_right(&v->seed.r, fmin(150, v->seed.r.w / 2), sh->theme->gap);
     v->branch.hidden = !sh->interactive;
+    gen_geom g;
+    gen_geometry(v, w, h, sh, &g);
+    gen_att_layout(v, g.att, sh);
 }
 
 /* ---- the tree: one row per branch, one column per step ---- */
@@ -128,7 +144,8 @@ static void node_xy(const tree_geom *g, int depth, int row, double *x, double *y
 }
 
 static void draw_tree(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_theme *t) {
-    gb_rect in = gb_draw_panel(cr, area, "Branches", "each path's total log-probability under the model (T = 1)", t);
+    gb_rect in = gb_draw_panel(cr, area, "Branches",
+                               "each path's log-probability (model, T = 1); outlined: forced", t);
     if (!p->s) return;
     tree_geom g;
     tree_geometry(p, in, t, &g);
@@ -168,8 +185,8 @@ static void draw_tree(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_them
             gb_set_rgb(cr, sel ? t->highlight : b == cur ? gb_palette_tint(0) : t->panel);
             gb_rounded_rect(cr, box, 4);
             cairo_fill_preserve(cr);
-            gb_set_rgb(cr, t->panel_edge);
-            cairo_set_line_width(cr, t->hairline);
+            gb_set_rgb(cr, nd->forced ? t->fg : t->panel_edge);
+            cairo_set_line_width(cr, nd->forced ? 2.0 : t->hairline);
             cairo_stroke(cr);
             gb_samp_label(p, nd->token, lab, sizeof lab);
             gb_set_rgb(cr, sel ? gb_text_on(t->highlight) : t->fg);
@@ -203,6 +220,33 @@ static int tree_hit(const dist_view *v, const gen_geom *gg, const gb_theme *t, d
     return -1;
 }
 
+gb_rect gen_dist_rect(const dist_view *v, const gb_shared *sh) {
+    gen_geom g;
+    gen_geometry(v, v->w, v->h, sh, &g);
+    return g.dist;
+}
+
+bool gen_node_center(const dist_view *v, const gb_shared *sh, int node, double *x, double *y) {
+    const gb_theme *t = sh->theme;
+    gen_geom gg;
+    gen_geometry(v, v->w, v->h, sh, &gg);
+    gb_rect in = gb_rect_inset(gg.tree, t->pad);
+    gb_rect_cut_top(&in, gb_panel_header_h("x", t) - t->pad, t->pad);
+    tree_geom g;
+    tree_geometry(&v->p, in, t, &g);
+    const gb_session_node *nd = v->p.s ? gb_session_node_at(v->p.s, node) : NULL;
+    if (!nd || !nd->alive) return false;
+    int path[GEN_MAX_PATH];
+    for (int b = 0; b < gb_session_n_branches(v->p.s); b++) {
+        const gb_branch_info *bi = gb_session_branch_info(v->p.s, b);
+        if (!bi->alive) continue;
+        int n = gb_session_path(v->p.s, b, path, GEN_MAX_PATH);
+        for (int i = bi->fork_depth; i < n && i < GEN_MAX_PATH; i++)
+            if (path[i] == node) return node_xy(&g, i, alive_rank(v->p.s, b), x, y), true;
+    }
+    return false;
+}
+
 static void gen_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared *sh) {
     const dist_view *v = self;
     const gb_theme *t = sh->theme;
@@ -224,39 +268,62 @@ static void gen_draw(cairo_t *cr, double w, double h, const void *self, const gb
     }
     dist_draw_text(cr, g.text, p, t);
     draw_tree(cr, g.tree, p, t);
+    gen_att_draw(cr, g.att, v, t);
     gb_dist_draw(cr, g.dist, p, t, false);
     if (sh->interactive) gb_ui_draw(cr, &v->ui);
 }
 
-static bool branch_here(dist_view *v) {
+/* Make a branch whose path holds the shown step current (so a new branch
+ * shares its path); returns the shown step's depth, or -1. */
+static int checkout_shown(dist_view *v) {
     gb_samp *p = &v->p;
-    if (!p->s || p->shown < 0) return false;
+    if (!p->s || p->shown < 0) return -1;
     const gb_session_node *nd = gb_session_node_at(p->s, p->shown);
-    /* make the shown step's branch current so the new branch shares its path */
     gb_error e = {0};
-    if (gb_session_checkout(p->s, nd->branch, &e) == GB_OK) {
-        int path[GEN_MAX_PATH];
-        int n = gb_session_path(p->s, nd->branch, path, GEN_MAX_PATH);
-        bool on = false;
-        for (int i = 0; i < n && i < GEN_MAX_PATH; i++) on |= path[i] == p->shown;
-        if (!on) { /* the node belongs to an ancestor's path: find a branch whose path holds it */
-            for (int b = 0; b < gb_session_n_branches(p->s) && !on; b++) {
-                if (!gb_session_branch_info(p->s, b)->alive) continue;
-                n = gb_session_path(p->s, b, path, GEN_MAX_PATH);
-                for (int i = 0; i < n && i < GEN_MAX_PATH; i++) on |= path[i] == p->shown;
-                if (on) gb_session_checkout(p->s, b, &e);
-            }
-        }
+    int path[GEN_MAX_PATH];
+    for (int k = -1; k < gb_session_n_branches(p->s); k++) { /* its own branch first */
+        int b = k < 0 ? nd->branch : k;
+        if (!gb_session_branch_info(p->s, b)->alive) continue;
+        int n = gb_session_path(p->s, b, path, GEN_MAX_PATH);
+        for (int i = 0; i < n && i < GEN_MAX_PATH; i++)
+            if (path[i] == p->shown) return gb_session_checkout(p->s, b, &e) ? -1 : nd->depth;
     }
-    bool ch = gb_samp_branch_at(p, nd->depth);
+    return -1;
+}
+
+static bool branch_here(dist_view *v) {
+    int depth = checkout_shown(v);
+    if (depth < 0) return false;
+    bool ch = gb_samp_branch_at(&v->p, depth);
+    gb_samp_refresh(&v->p);
+    return ch;
+}
+
+/* A branch where the shown step takes `token` instead (forced). */
+static bool branch_with(dist_view *v, int token) {
+    gb_samp *p = &v->p;
+    if (token < 0 || !p->s || p->shown < 0 || token == gb_session_node_at(p->s, p->shown)->token) return false;
+    int depth = checkout_shown(v);
+    if (depth < 0) return false;
+    bool ch = gb_samp_branch_with(p, depth, token);
     gb_samp_refresh(p);
     return ch;
+}
+
+/* The token ranked just below the shown step's token (by logit). */
+static int next_ranked(const gb_samp *p) {
+    if (!p->rec_ok) return -1;
+    int ids[256], n = gb_dist_top(&p->rec, ids, 256);
+    for (int i = 0; i + 1 < n; i++)
+        if (ids[i] == p->rec.chosen) return ids[i + 1];
+    return -1;
 }
 
 static bool gen_event(void *self, const gb_event *ev, const gb_shared *sh) {
     dist_view *v = self;
     if (gb_ui_event(&v->ui, ev)) {
         if (v->branch.clicked) v->branch.clicked = false, branch_here(v);
+        gen_att_read(v);
         dist_controls_read(v);
         return true;
     }
@@ -265,7 +332,7 @@ static bool gen_event(void *self, const gb_event *ev, const gb_shared *sh) {
         gen_geom g;
         gen_geometry(v, v->w, v->h, sh, &g);
         int b = -1, node = tree_hit(v, &g, sh->theme, ev->x, ev->y, &b);
-        if (node < 0) return false;
+        if (node < 0) return branch_with(v, gb_dist_bar_hit(&v->p, g.dist, sh->theme, false, ev->x, ev->y));
         gb_error e = {0};
         gb_session_checkout(v->p.s, b, &e);
         gb_samp_show(&v->p, node);
@@ -273,6 +340,8 @@ static bool gen_event(void *self, const gb_event *ev, const gb_shared *sh) {
         return true;
     }
     if (ev->type == GB_EV_KEY && !ev->mods && ev->key == GB_KEY_CHAR && ev->ch == 'b') return branch_here(v);
+    if (ev->type == GB_EV_KEY && !ev->mods && ev->key == GB_KEY_CHAR && ev->ch == 'n') return branch_with(v, next_ranked(&v->p));
+    if (gen_att_key(v, ev)) return true;
     if (ev->type == GB_EV_KEY && !ev->mods && ev->key == GB_KEY_CHAR && ev->ch == 'w') {
         gb_error e = {0};
         if (gb_samp_save(&v->p, GEN_SAVE_FILE, &e)) snprintf(v->p.note, sizeof v->p.note, "%s", e.msg);
@@ -295,10 +364,16 @@ static bool gen_event(void *self, const gb_event *ev, const gb_shared *sh) {
 
 static gb_ui *gen_ui(void *self) { return &((dist_view *)self)->ui; }
 
-/* "tree" [nodes, 5]: per alive node: branch, depth, token, parent, total log p (T = 1). */
+/* "tree" [nodes, 5]: per alive node: branch, depth, token, parent, total log p (T = 1).
+ * "attention" [1, keys]: the attention panel's row (its layer and head or average). */
 static const float *gen_matrix(const void *self, const char *name, int *rows, int *cols) {
     const dist_view *v = self;
     static float *buf;
+    static float att[4096];
+    if (v->p.s && strcmp(name, "attention") == 0) {
+        int layer, head, n = gen_att_row(v, att, 4096, &layer, &head);
+        return n ? (*rows = 1, *cols = n, att) : NULL;
+    }
     if (!v->p.s || strcmp(name, "tree") != 0) return NULL;
     int n = gb_session_n_nodes(v->p.s), k = 0;
     free(buf);
@@ -318,12 +393,15 @@ static gb_status gen_check(const void *self, const gb_shared *sh, gb_error *err)
     const dist_view *v = self;
     if (!sh->model) return gb_fail(err, GB_ERR_INPUT, "generation: needs a model (--model, e.g. classroom)");
     if (!v->p.s) return gb_fail(err, GB_ERR_INPUT, "generation: %s", v->p.error);
-    return GB_OK;
+    return gen_att_check(v, sh, err);
 }
 
 static const char *const GEN_KEYS[] = {"space / backspace", "step / remove the last token", "Left  Right",
                                        "show the previous / next step", "click a token", "show that step as it was",
-                                       "b", "branch from the shown step (current settings)", "p  r", "play / pause, reset",
+                                       "b", "branch from the shown step (current settings)",
+                                       "click a bar  /  n", "branch with that token / the next-ranked token (forced)",
+                                       "Up  Down", "attention: previous / next layer", "h  a", "attention: next head, average",
+                                       "p  r", "play / pause, reset",
                                        "w", "save the session to " GEN_SAVE_FILE, NULL};
 
 const gb_view gb_view_generation = {

@@ -62,9 +62,10 @@ typedef struct gb_session_opts {
     int stop_ids[GB_SESSION_MAX_STOP]; /* ids that end generation (EOS, BOS) */
     int n_stop;
     int context;                /* positions available; 0 = the model's max_seq */
+    bool record_attention;      /* keep each step's attention rows (gb_session_attention) */
 } gb_session_opts;
 
-/* settings: random sampling at T = 1; max_new_tokens 64; no stop ids. */
+/* settings: random sampling at T = 1; max_new_tokens 64; no stop ids; no attention. */
 gb_session_opts gb_session_defaults(void);
 
 /* One step: the token chosen at step `depth` after the path of `parent`. */
@@ -84,7 +85,9 @@ typedef struct gb_session_node {
     double entropy_t1, entropy_final; /* nats */
     int n_kept;                 /* size of the kept set */
     int n_resamples;            /* times this step was re-sampled */
+    bool forced;                /* the token was chosen by hand, not drawn (gb_session_step_forced) */
     float *logits;              /* [V] the distribution this step was drawn from */
+    float *attention;           /* [L, H, n_prompt + depth] or NULL: see gb_session_attention */
 } gb_session_node;
 
 typedef struct gb_branch_info {
@@ -106,6 +109,13 @@ void gb_session_free(gb_session *s);
 
 /* The next step on the current branch (one forward pass at most). */
 gb_status gb_session_step(gb_session *s, gb_error *err);
+/* The next step on the current branch takes `token` instead of a draw (a
+ * forced choice, node->forced): its log-probabilities are those of `token`
+ * under the model (T = 1) and under the sampler with the settings in force
+ * (-inf when those settings cut it), so path totals stay right. The draw u is
+ * still derived and recorded (what the sampler would have drawn). Refused if
+ * the token is outside the vocabulary or impossible (logit -inf). */
+gb_status gb_session_step_forced(gb_session *s, int token, gb_error *err);
 /* Step until done. */
 gb_status gb_session_run(gb_session *s, gb_error *err);
 /* Is the current path finished (stop token or max_new_tokens)? */
@@ -125,6 +135,10 @@ gb_status gb_session_rewind(gb_session *s, int n, gb_error *err);
 /* New branch sharing the first n generated tokens of the current path; it
  * becomes current. *branch_id may be NULL. */
 gb_status gb_session_branch(gb_session *s, int n, int *branch_id, gb_error *err);
+/* A new branch sharing the first n generated tokens of the current path whose
+ * step n is `token`, forced (gb_session_branch + gb_session_step_forced; on
+ * failure no branch is left). The caller steps on from it. */
+gb_status gb_session_branch_with(gb_session *s, int n, int token, int *branch_id, gb_error *err);
 /* Make a branch current (its tip is the current step). */
 gb_status gb_session_checkout(gb_session *s, int branch_id, gb_error *err);
 
@@ -146,6 +160,13 @@ int gb_session_vocab(const gb_session *s);
 int gb_session_max_new_tokens(const gb_session *s);
 /* Forward passes run so far by this session's model state. */
 uint64_t gb_session_forward_count(const gb_session *s);
+/* What the model attended to when it produced a step's token (recorded when
+ * opts.record_attention; gb_session_load always records): the attention
+ * pattern rows of the query at the last position before the step (the one
+ * whose logits the step was drawn from) over every position up to it, the
+ * prompt and the step's path so far: [n_layers, n_heads, n_keys] with
+ * n_keys = n_prompt + depth, each row summing to 1. NULL if not recorded. */
+const float *gb_session_attention(const gb_session *s, int node, int *n_layers, int *n_heads, int *n_keys);
 /* The full sampler record of a step (every stage over the vocabulary), recomputed
  * from its cached logits, settings and draw; rec must be initialised for V. */
 gb_status gb_session_record(const gb_session *s, int node, gb_sample_record *rec, gb_error *err);
@@ -160,8 +181,9 @@ gb_status gb_session_save(const gb_session *s, const char *path, const char *ext
 
 /* Open a file written by gb_session_save and replay it on model m (the same
  * model: its vocabulary is checked): every branch is stepped again with the
- * settings recorded at each step and each token is checked against the file,
- * so the tree is rebuilt exactly (or refused with a message). *extra_json, if
+ * settings recorded at each step (forced steps forced again) and each token is
+ * checked against the file, so the tree is rebuilt exactly (or refused with a
+ * message). The replay records attention (gb_session_attention). *extra_json, if
  * not NULL, receives the saved "extra" object (malloc'd) or NULL. */
 gb_status gb_session_load(const gb_model *m, const char *path, gb_session **out, char **extra_json,
                           gb_error *err);

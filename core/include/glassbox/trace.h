@@ -64,6 +64,11 @@ bool gb_trace_records_anything(const gb_trace *tr);
  * Returns NULL (and sets err) if a token axis exceeds the capacity. */
 gb_tensor *gb_trace_tensor(gb_trace *tr, const char *name, int ndim, const int64_t *shape,
                            unsigned tok_axes, float fill, gb_error *err);
+/* gb_trace_tensor for a name the patterns select, with one lookup: NULL and err
+ * untouched when the name is not wanted (check err->status to tell the two NULLs
+ * apart). What a pass calls for every hook at every step. */
+gb_tensor *gb_trace_record(gb_trace *tr, const char *name, int ndim, const int64_t *shape,
+                           unsigned tok_axes, float fill, gb_error *err);
 /* Set the logical length of every token axis of every tensor to n (rewind). */
 void gb_trace_truncate(gb_trace *tr, int n_tokens);
 
