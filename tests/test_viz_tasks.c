@@ -241,11 +241,12 @@ static void image(const char *view, const gb_view_args *a, const gb_model *m, co
     s.v->destroy(s.self);
 }
 
-/* Step 4 of a translation: three words written, the rest of the matrix hatched. */
+/* Step 4 of a translation: three words written, the rest of the matrix hatched; a chosen cell. */
 static void test_image_translation_step(void **state) {
     (void)state;
     gb_view_args a = args_prompt("le cheval n' a pas traversé la rivière parce qu' elle était trop profonde .");
     a.upto = 4;
+    a.query = 1, a.key = 1; /* writing "horse": "cheval", framed, and its lines alone */
     image("translation", &a, g_tr, "classroom-translate", false, "translation_step", 800, 500);
 }
 
@@ -325,6 +326,8 @@ static void test_render_bad_input(void **state) {
     render_bad((const char *[]){"translation", "--layer", "2", NULL}, "--layer: 2 is out of range");
     render_bad((const char *[]){"classification", "--head", "4", NULL}, "--head: 4 is out of range");
     render_bad((const char *[]){"translation", "--prompt", FROG, "--upto", "8", NULL}, "--upto: 8 is beyond the 7 English tokens");
+    render_bad((const char *[]){"translation", "--prompt", FROG, "--query", "6", NULL}, "--query: 6 is beyond the 6 English words");
+    render_bad((const char *[]){"translation", "--prompt", FROG, "--query", "1", "--key", "5", NULL}, "--key: 5 is beyond the 5 French");
 }
 
 static int setup(void **state) {

@@ -156,7 +156,7 @@ static void test_translation_layer_head(void **state) {
     gb_window_close(win);
 }
 
-/* Hovering a cell of the alignment heatmap names it; leaving the window clears it. */
+/* Hovering a cell of the alignment heatmap names it; leaving the window clears it; a click chooses it. */
 static void test_translation_hover(void **state) {
     (void)state;
     gb_window *win = open_window("translation", g_tr, "classroom-translate", "la grenouille avait faim .");
@@ -181,6 +181,16 @@ static void test_translation_hover(void **state) {
     SDL_PushEvent(&e);
     settle(win);
     assert_int_equal(v->hover_r, -1);
+    /* a click chooses the cell, Esc forgets it */
+    double x = app->view_area.x + hg.cells.x + 0.5 * hg.cw, y = app->view_area.y + hg.cells.y + 1.5 * hg.ch;
+    push_mouse(win, SDL_MOUSEBUTTONDOWN, x, y);
+    push_mouse(win, SDL_MOUSEBUTTONUP, x, y);
+    settle(win);
+    assert_int_equal(v->sel_r, 1);
+    assert_int_equal(v->sel_c, 0);
+    push_key(win, SDLK_ESCAPE, 0);
+    settle(win);
+    assert_int_equal(v->sel_r, -1);
     gb_window_close(win);
 }
 

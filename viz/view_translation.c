@@ -183,6 +183,7 @@ static void *tr_create(const gb_view_args *a, gb_error *err) {
     v->arg_layer = a->layer, v->arg_head = a->head, v->arg_upto = a->upto;
     v->upto = a->upto > 0 ? a->upto : 0;
     v->hover_r = v->hover_c = v->hover_line = -1;
+    v->sel_r = a->query, v->sel_c = a->key;
     gb_ui_init(&v->ui, gb_theme_normal());
     gb_widget_button(&v->back_b, "\xE2\x97\x82 back");
     gb_widget_set_tooltip(&v->back_b, "Remove the newest English word (Backspace)");
@@ -324,6 +325,14 @@ static bool tr_event(void *self, const gb_event *ev, const gb_shared *sh) {
     }
     if (gb_ui_wants_keyboard(&v->ui)) return false;
     if (ev->type == GB_EV_MOUSE_MOVE) return tr_hover(v, ev, sh);
+    if (ev->type == GB_EV_MOUSE_DOWN && ev->button == 1) { /* choose the cell under the pointer (again: none) */
+        tr_hover(v, &(gb_event){.type = GB_EV_MOUSE_MOVE, .x = ev->x, .y = ev->y}, sh);
+        if (v->hover_r < 0) return false;
+        bool same = v->sel_r == v->hover_r && v->sel_c == v->hover_c;
+        v->sel_r = same ? -1 : v->hover_r, v->sel_c = same ? -1 : v->hover_c;
+        return true;
+    }
+    if (ev->type == GB_EV_KEY && !ev->mods && ev->key == GB_KEY_ESCAPE && v->sel_r >= 0) return v->sel_r = v->sel_c = -1, true;
     if (ev->type == GB_EV_LEAVE) {
         bool had = v->hover_r >= 0 || v->hover_line >= 0;
         v->hover_r = v->hover_c = v->hover_line = -1;
@@ -358,6 +367,12 @@ static gb_status tr_check(const void *self, const gb_shared *sh, gb_error *err) 
     if (task_check(&v->src, sh, "translation", err)) return err->status;
     if (!v->have) return gb_fail(err, GB_ERR_INPUT, "translation: %s", v->error[0] ? v->error : "nothing translated");
     if (task_heads_check("translation", v->arg_layer, v->arg_head, v->t.n_layers, v->t.n_heads, err)) return err->status;
+    if (v->sel_r >= v->t.n_steps)
+        return gb_fail(err, GB_ERR_INPUT, "translation --query: %d is beyond the %d English words written (0..%d)", v->sel_r,
+                       v->t.n_steps, v->t.n_steps - 1);
+    if (v->sel_c >= v->t.n_src)
+        return gb_fail(err, GB_ERR_INPUT, "translation --key: %d is beyond the %d French tokens (0..%d)", v->sel_c, v->t.n_src,
+                       v->t.n_src - 1);
     if (v->arg_upto > v->t.n_ids)
         return gb_fail(err, GB_ERR_INPUT, "translation --upto: %d is beyond the %d English tokens (<s> to %s)", v->arg_upto,
                        v->t.n_ids, v->t.finished ? "</s>" : "the cap");
@@ -370,12 +385,13 @@ static const char *const TR_KEYS[] = {"Space  Backspace", "one more English word
                                       "Left  Right", "previous / next head",
                                       "a", "average of the layer's heads",
                                       "hover", "the attention of a cell; an English word's lines",
+                                      "click a cell, Esc", "point it out (its lines too) / no more",
                                       NULL};
 
 const gb_view gb_view_translation = {
     .name = "translation",
     .title = "Translation",
-    .summary = "a French sentence, its English translation word by word, the cross-attention alignment (--upto, --layer, --head, --average)",
+    .summary = "a French sentence, its English translation word by word, the cross-attention alignment (--upto, --layer, --head, --average, --query, --key)",
     .create = tr_create,
     .destroy = tr_destroy,
     .update = tr_update,

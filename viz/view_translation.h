@@ -36,6 +36,7 @@ typedef struct tr_view {
     double w, h;
     int hover_r, hover_c;      /* heatmap cell under the pointer */
     int hover_line;            /* alignment: English word under the pointer */
+    int sel_r, sel_c;          /* the chosen cell (--query, --key or a click), -1: none */
 } tr_view;
 
 typedef struct tr_geom {
@@ -48,6 +49,8 @@ int tr_shown(const tr_view *v);
 const float *tr_matrix(const tr_view *v);
 void tr_geometry(const tr_view *v, double w, double h, const gb_shared *sh, tr_geom *g);
 gb_heatmap tr_heatmap(const tr_view *v);
+/* The cell and English word to point out: the hovered ones, else the chosen cell (-1: none). */
+void tr_focus(const tr_view *v, int *row, int *col, int *line);
 /* The heatmap's rectangle inside the heat panel. */
 gb_rect tr_heat_area(gb_rect panel, const gb_theme *t);
 /* Where the alignment drawing puts its two rows of words. */

@@ -21,6 +21,15 @@ gb_rect tr_heat_area(gb_rect panel, const gb_theme *t) {
 
 /* All the steps' rows, the ones not written yet hatched and unlabelled, so
  * the matrix keeps its shape while the translation grows. */
+void tr_focus(const tr_view *v, int *row, int *col, int *line) {
+    int rows = tr_shown(v) - 1;
+    bool sel = v->sel_r >= 0 && v->sel_r < rows && v->sel_c >= 0 && v->have && v->sel_c < v->t.n_src;
+    bool hover = v->hover_r >= 0 || v->hover_line >= 0;
+    *row = v->hover_r >= 0 ? v->hover_r : !hover && sel ? v->sel_r : -1;
+    *col = v->hover_r >= 0 ? v->hover_c : !hover && sel ? v->sel_c : -1;
+    *line = v->hover_line >= 0 ? v->hover_line : !hover && sel ? v->sel_r : -1;
+}
+
 gb_heatmap tr_heatmap(const tr_view *v) {
     gb_heatmap hm = {
         .values = tr_matrix(v), .rows = v->have ? v->t.n_steps : 0, .cols = v->have ? v->t.n_src : 0,
@@ -69,10 +78,11 @@ static void draw_word_row(cairo_t *cr, char (*lab)[TASK_LABEL], int n, double x0
 }
 
 static void draw_lines(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_theme *t) {
-    int rows = tr_shown(v) - 1;
+    int rows = tr_shown(v) - 1, fr, fc, line;
+    tr_focus(v, &fr, &fc, &line);
     char sub[200];
-    if (v->hover_line >= 0)
-        snprintf(sub, sizeof sub, "writing " LQ "%s" RQ ": its weights over the French words", v->tgt_lab[v->hover_line + 1]);
+    if (line >= 0)
+        snprintf(sub, sizeof sub, "writing " LQ "%s" RQ ": its weights over the French words", v->tgt_lab[line + 1]);
     else snprintf(sub, sizeof sub, "line width = attention weight; orange: the newest word; hover a word for its weights");
     gb_draw_panel(cr, panel, "Alignment", sub, t);
     tr_lines_geom g;
@@ -89,7 +99,7 @@ static void draw_lines(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_th
     /* opaque colours (cheap to composite), weak lines first so strong ones lie on top */
     for (int pass = 0; a && pass < 3; pass++)
         for (int i = 0; i < rows; i++) {
-            if (v->hover_line >= 0 && i != v->hover_line) continue;
+            if (line >= 0 && i != line) continue;
             double xt = g.x_tgt0 + i * g.dx_tgt;
             for (int j = 0; j < v->t.n_src; j++) {
                 double w = a[i * v->t.n_src + j];
@@ -105,24 +115,31 @@ static void draw_lines(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_th
         }
     cairo_restore(cr);
     gb_font fs = gb_font_small(t);
-    if (a && v->hover_line >= 0) /* the weights beside the French words */
+    if (a && line >= 0) /* the weights beside the French words */
         for (int j = 0; j < v->t.n_src; j++) {
             char val[16];
-            snprintf(val, sizeof val, "%.2f", a[v->hover_line * v->t.n_src + j]);
+            if (a[line * v->t.n_src + j] < 0.005f) continue; /* the zeros would crowd the row */
+            snprintf(val, sizeof val, "%.2f", a[line * v->t.n_src + j]);
+            double tw, th, x = g.x_src0 + j * g.dx_src + 5, y = g.y_src + 5;
+            gb_text_size(cr, &fs, val, &tw, &th);
+            gb_set_rgb(cr, t->panel); /* over the lines, readable */
+            cairo_rectangle(cr, x - 1, y, tw + 2, th);
+            cairo_fill(cr);
             gb_set_rgb(cr, t->fg);
-            gb_text_draw(cr, &fs, val, g.x_src0 + j * g.dx_src, g.y_src + 5, GB_CENTER, GB_TOP, g.dx_src);
+            gb_text_draw(cr, &fs, val, x, y, GB_LEFT, GB_TOP, 0);
         }
     draw_word_row(cr, v->src_lab, v->t.n_src, g.x_src0, g.dx_src, g.y_src, true, -1, t);
-    draw_word_row(cr, v->tgt_lab + 1, rows, g.x_tgt0, g.dx_tgt, g.y_tgt, false, v->hover_line >= 0 ? v->hover_line : rows - 1, t);
+    draw_word_row(cr, v->tgt_lab + 1, rows, g.x_tgt0, g.dx_tgt, g.y_tgt, false, line >= 0 ? line : rows - 1, t);
 }
 
 static void draw_heat(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_theme *t) {
     char sub[200];
     const float *a = tr_matrix(v);
-    int rows = tr_shown(v) - 1;
-    if (a && v->hover_r >= 0 && v->hover_r < rows && v->hover_c >= 0)
-        snprintf(sub, sizeof sub, "writing " LQ "%s" RQ ", it looks at " LQ "%s" RQ " with %.3f", v->tgt_lab[v->hover_r + 1],
-                 v->src_lab[v->hover_c], a[v->hover_r * v->t.n_src + v->hover_c]);
+    int rows = tr_shown(v) - 1, fr, fc, fl;
+    tr_focus(v, &fr, &fc, &fl);
+    if (a && fr >= 0 && fr < rows && fc >= 0)
+        snprintf(sub, sizeof sub, "writing " LQ "%s" RQ ", it looks at " LQ "%s" RQ " with %.3f", v->tgt_lab[fr + 1],
+                 v->src_lab[fc], a[fr * v->t.n_src + fc]);
     else if (rows < v->t.n_steps) snprintf(sub, sizeof sub, "rows: English words as they are written; hatched: not written yet");
     else snprintf(sub, sizeof sub, "where the decoder looks in French while writing each English word");
     gb_draw_panel(cr, panel, HEAT_TITLE, sub, t);
@@ -133,6 +150,14 @@ static void draw_heat(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_the
     }
     gb_heatmap hm = tr_heatmap(v);
     gb_draw_heatmap(cr, in, &hm, t);
+    if (v->hover_r < 0 && fr >= 0) { /* the chosen cell, framed */
+        gb_heatmap_geom hg;
+        gb_heatmap_layout(&hm, in, t, &hg);
+        gb_set_rgb(cr, gb_palette(1));
+        cairo_set_line_width(cr, 3);
+        cairo_rectangle(cr, hg.cells.x + fc * hg.cw - 1, hg.cells.y + fr * hg.ch - 1, hg.cw + 2, hg.ch + 2);
+        cairo_stroke(cr);
+    }
 }
 
 static void draw_candidates(cairo_t *cr, gb_rect panel, const tr_view *v, const gb_theme *t) {
