@@ -187,6 +187,21 @@ static void test_classification_matches_core(void **state) {
     gb_classification_free(&c), gb_classification_free(&plain);
 }
 
+/* A lesson's "@select horse cheval" becomes the cell of the row writing "horse" and the column of "cheval". */
+static void test_lesson_select(void **state) {
+    (void)state;
+    const char *p = "le cheval n' a pas traversé la rivière parce qu' elle était trop profonde .";
+    int q, k;
+    gb_view_translation_select("classroom-translate", p, "horse", "cheval", &q, &k);
+    assert_int_equal(q, 1), assert_int_equal(k, 1);
+    gb_view_translation_select(NULL, p, "deep", "profonde", &q, &k);
+    assert_int_equal(q, 11), assert_int_equal(k, 15);
+    gb_view_translation_select(NULL, p, "dragon", "cheval", &q, &k); /* not in the translation */
+    assert_int_equal(q, -1), assert_int_equal(k, -1);
+    gb_view_translation_select("classroom", p, "horse", "cheval", &q, &k); /* not a translation model */
+    assert_int_equal(q, -1);
+}
+
 /* Every size down to 1x1 draws without trouble, in both themes. */
 static void test_tiny_sizes(void **state) {
     (void)state;
@@ -357,6 +372,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translation_matches_core),    cmocka_unit_test(test_translation_average),
         cmocka_unit_test(test_bundled_fallback),            cmocka_unit_test(test_classification_matches_core),
+        cmocka_unit_test(test_lesson_select),
         cmocka_unit_test(test_tiny_sizes),                  cmocka_unit_test(test_image_translation_step),
         cmocka_unit_test(test_image_translation_presenter), cmocka_unit_test(test_image_classification),
         cmocka_unit_test(test_render_formats),              cmocka_unit_test(test_render_bad_input),

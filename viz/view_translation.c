@@ -403,3 +403,32 @@ const gb_view gb_view_translation = {
     .matrix = tr_matrix_named,
     .check = tr_check,
 };
+
+/* ---- lessons: @select ENGLISH FRENCH as a cell ---- */
+
+static int last_of(const int *ids, int n, int id) {
+    for (int i = n - 1; i >= 0; i--)
+        if (ids[i] == id) return i;
+    return -1;
+}
+
+void gb_view_translation_select(const char *model, const char *prompt, const char *english, const char *french,
+                                int *query, int *key) {
+    *query = *key = -1;
+    if (!prompt || !english || !french) return;
+    gb_error err = {0};
+    task_load L = {.bundled = model ? model : "classroom-translate"};
+    int *src = NULL, n = 0;
+    gb_translation t = {0};
+    if (!task_job_prepare(&L, &err) && L.m->cfg.arch == GB_ARCH_ENCDEC && !task_job_encode(&L, prompt, false, &src, &n, &err) &&
+        n > 0 && !gb_translate_greedy(L.m, src, n, gb_tokenizer_special(L.tok, GB_SPECIAL_BOS),
+                                      gb_tokenizer_special(L.tok, GB_SPECIAL_EOS), L.m->cfg.max_seq, 0, &t, &err)) {
+        int e = gb_tokenizer_lookup(L.tok, english), f = gb_tokenizer_lookup(L.tok, french);
+        int row = e < 0 ? -1 : last_of(t.ids + 1, t.n_steps, e); /* step i writes ids[i + 1] */
+        int col = f < 0 ? -1 : last_of(src, n, f);
+        if (row >= 0 && col >= 0) *query = row, *key = col;
+    }
+    gb_translation_free(&t);
+    free(src);
+    task_load_free(&L);
+}
