@@ -116,8 +116,9 @@ static void test_translation_average(void **state) {
     gb_translation_free(&t);
 }
 
-/* With no model, or a decoder open in the window, the views run their bundled models;
- * `render` (check) refuses the model of the wrong family. */
+/* With no model, or a decoder open in the window, the views run their bundled models (the
+ * translation its French example until the window's prompt changes); `render` (check) refuses
+ * the model of the wrong family. */
 static void test_bundled_fallback(void **state) {
     (void)state;
     gb_view_args a = args_prompt(FROG);
@@ -128,7 +129,13 @@ static void test_bundled_fallback(void **state) {
     mat(&s, "target", &rows, &cols);
     assert_int_equal(cols, 7); /* <s> the frog was hungry . </s> */
     s.v->destroy(s.self);
-    s = open_view("translation", &a, g_lm, "classroom", false, true);
+    /* the window's decoder and its English prompt: the French example, until a new prompt is typed */
+    gb_view_args en = args_prompt("the teacher taught the students .");
+    s = open_view("translation", &en, g_lm, "classroom", false, true);
+    mat(&s, "target", &rows, &cols);
+    assert_int_equal(cols, 15); /* <s> the horse did not cross the river because it was too deep . </s> */
+    s.sh.prompt = FROG;
+    gbt_assert_ok(gb_view_settle(s.v, s.self, &s.sh, &err), &err);
     mat(&s, "target", &rows, &cols);
     assert_int_equal(cols, 7);
     assert_int_equal(s.v->check(s.self, &s.sh, &err), GB_ERR_INPUT);

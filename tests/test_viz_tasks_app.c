@@ -245,10 +245,19 @@ static void test_classification_heads(void **state) {
     gb_window_close(win);
 }
 
-/* A decoder open in the window: both tabs run their bundled models. */
+/* A decoder open in the window: both tabs run their bundled models; the translation shows its
+ * French example until a sentence is typed into the prompt box. */
 static void test_decoder_window(void **state) {
     (void)state;
-    gb_window *win = open_window("translation", g_lm, "classroom", "la grenouille avait faim .");
+    gb_window *win = open_window("translation", g_lm, "classroom", "the teacher taught the students .");
+    assert_int_equal(shown_tokens(win), 15); /* the French example, not the decoder's English prompt */
+    gb_app *app = gb_window_app(win);
+    gb_rect r = app->prompt.r; /* typing a French sentence into the window's prompt box translates it */
+    push_mouse(win, SDL_MOUSEBUTTONDOWN, r.x + r.w - 5, r.y + r.h / 2);
+    push_mouse(win, SDL_MOUSEBUTTONUP, r.x + r.w - 5, r.y + r.h / 2);
+    push_key(win, SDLK_a, KMOD_LCTRL);
+    push_text(win, "la grenouille avait faim .");
+    settle(win);
     assert_int_equal(shown_tokens(win), 7);
     gb_window_close(win);
     win = open_window("classification", g_lm, "classroom", "it was not a bad book .");

@@ -110,7 +110,10 @@ static gb_job *tr_update(void *self, const gb_shared *sh) {
         snprintf(v->error, sizeof v->error, "%s", v->src.load_error);
         return NULL;
     }
-    bool dflt = blank(sh->prompt);
+    if (!v->first_prompt) v->first_prompt = strdup(sh->prompt ? sh->prompt : "");
+    /* the window's own prompt goes with its model: with a model of another family, show the
+     * French example until the user types something */
+    bool dflt = blank(sh->prompt) || (foreign && v->first_prompt && strcmp(v->first_prompt, sh->prompt) == 0);
     const char *prompt = dflt ? TR_DEFAULT_PROMPT : sh->prompt;
     if (m && v->c_model == m && v->c_prompt && strcmp(v->c_prompt, prompt) == 0) return NULL;
     tr_job *j = calloc(1, sizeof *j);
@@ -205,7 +208,7 @@ static void tr_destroy(void *self) {
     if (!v) return;
     tr_clear(v);
     task_src_free(&v->src);
-    free(v->c_prompt);
+    free(v->c_prompt), free(v->first_prompt);
     gb_widget *ws[] = {&v->back_b, &v->next_b, &v->all_b, &v->step_s};
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) gb_widget_free(ws[i]);
     task_heads_free(&v->heads);

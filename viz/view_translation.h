@@ -27,6 +27,7 @@ typedef struct tr_view {
     char *c_prompt;            /* the prompt the result (or error) is for */
     const gb_model *c_model;
     bool c_default;            /* the prompt was the built-in example */
+    char *first_prompt;        /* the window's prompt when the view first ran (meant for its model) */
     float *avg;                /* [t.n_steps, t.n_src] average of the layer's heads */
     const char **row_p, **col_p; /* heatmap labels [t.n_steps] ("" for rows not written yet), [t.n_src] */
     uint8_t *mask;             /* [t.n_steps, t.n_src] 1 = not written yet */
