@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glassbox/model.h" /* gb_find_bundled */
+#include "model_import.h"   /* gb_io_is_file */
 #include "glassbox/platform.h"
 #include "glassbox/sampler.h"
 
@@ -345,8 +347,9 @@ static void state_copy(gb_lesson_state *dst, const gb_lesson_state *src) {
     dst->model = xstrdup(src->model), dst->tokenizer = xstrdup(src->tokenizer);
     dst->prompt = xstrdup(src->prompt), dst->view = xstrdup(src->view);
     for (int i = 0; i < src->n_select; i++) dst->select[i] = xstrdup(src->select[i]);
-    for (int i = 0; i < src->n_highlight; i++) dst->highlight[i] = xstrdup(src->highlight[i]);
-    dst->generate = 0; /* generation runs in the step that asks for it */
+    memset(dst->highlight, 0, sizeof dst->highlight);
+    dst->n_highlight = 0;  /* highlights point at words of their own step's text */
+    dst->generate = 0;     /* generation runs in the step that asks for it */
 }
 
 static gb_status set_words(pctx *c, const char *args, char **words, int *n) {
@@ -642,4 +645,24 @@ gb_status gb_lesson_load(const char *path, gb_lesson **out, gb_error *err) {
     gb_status s = gb_lesson_parse(path, text, len, out, err);
     free(text);
     return s;
+}
+
+char *gb_lesson_bundled_dir(void) {
+    /* GLASSBOX_DATA/lessons first; then the source tree (data/../lessons) before
+     * an installed copy (share/glassbox/lessons), as for models */
+    const char *env = getenv("GLASSBOX_DATA");
+    if (env && env[0]) {
+        char *d = malloc(strlen(env) + 32);
+        if (d) sprintf(d, "%s/lessons/README.md", env);
+        if (d && gb_io_is_file(d)) return d[strlen(d) - strlen("/README.md")] = '\0', d;
+        free(d);
+    }
+    static const char *const PROBES[] = {"../lessons/README.md", "lessons/README.md"};
+    for (int i = 0; i < 2; i++) {
+        char *readme = gb_find_bundled(PROBES[i]);
+        if (!readme) continue;
+        readme[strlen(readme) - strlen("/README.md")] = '\0';
+        return readme;
+    }
+    return NULL;
 }

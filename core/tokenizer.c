@@ -343,6 +343,8 @@ gb_status gb_tokenizer_encode(const gb_tokenizer *t, const char *text, size_t le
     return GB_OK;
 }
 
+uint64_t gb_tokenizer_work(void) { return tk_work; }
+
 /* ---- decode ---- */
 
 /* The bytes id adds after prev when decoding: nothing for control tokens, the

@@ -59,6 +59,9 @@ typedef struct tk_heap {
     uint64_t *v;
     int n, cap;
 } tk_heap;
+/* Elementary steps of encoding on this thread (pair look-ups and their
+ * probes, heap operations): gb_tokenizer_work(). */
+extern _Thread_local uint64_t tk_work;
 bool tk_heap_push(tk_heap *h, uint64_t key);
 uint64_t tk_heap_pop(tk_heap *h);
 /* Arrange v[0..n) (already filled, e.g. by tk_heap_reserve) into a heap. */

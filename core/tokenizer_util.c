@@ -196,10 +196,14 @@ bool tk_pmap_put(tk_pmap *m, uint64_t key, int val) {
     return true;
 }
 
+_Thread_local uint64_t tk_work;
+
 int tk_pmap_get(const tk_pmap *m, uint64_t key) {
+    tk_work++;
     if (!m->key) return -1;
     size_t i = (size_t)mix64(key) & m->mask;
     while (m->val[i] >= 0) {
+        tk_work++; /* a probe: clustering would show up as more work */
         if (m->key[i] == key) return m->val[i];
         i = (i + 1) & m->mask;
     }
@@ -232,6 +236,7 @@ static void heap_down(uint64_t *v, int n, int i) {
 }
 
 bool tk_heap_push(tk_heap *h, uint64_t key) {
+    tk_work++;
     if (!grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return false;
     int i = h->n++;
     while (i > 0) {
@@ -245,6 +250,7 @@ bool tk_heap_push(tk_heap *h, uint64_t key) {
 }
 
 uint64_t tk_heap_pop(tk_heap *h) {
+    tk_work++;
     uint64_t top = h->v[0];
     h->v[0] = h->v[--h->n];
     if (h->n > 0) heap_down(h->v, h->n, 0);
@@ -252,6 +258,7 @@ uint64_t tk_heap_pop(tk_heap *h) {
 }
 
 void tk_heap_build(tk_heap *h) {
+    tk_work += (uint64_t)h->n;
     if (h->n < 2) return; /* (n - 2) / 4 rounds to 0 for n = 0: heap_down would read v[0] */
     for (int i = (h->n - 2) / 4; i >= 0; i--) heap_down(h->v, h->n, i);
 }

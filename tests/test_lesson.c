@@ -89,10 +89,12 @@ static void test_state_directives(void **state) {
     assert_int_equal(a->generate, 5);
     assert_string_equal(a->tokenizer, "classroom-bpe");
     assert_string_equal(l->steps[0].text, "text");
-    /* state carries over; @sampling replaces the whole setting; @generate does not carry */
+    /* state carries over; @sampling replaces the whole setting; @generate and @highlight do not carry */
     assert_string_equal(b->prompt, "the teacher taught the");
     assert_true(b->temperature == 0 && b->top_k == 0 && b->top_p == 1);
     assert_int_equal(b->generate, 0);
+    assert_int_equal(b->n_highlight, 0);
+    assert_int_equal(b->n_select, 2);
     assert_int_equal(c->layer, 0);
     assert_int_equal(c->head, 2);
     assert_string_equal(c->view, "attention");
@@ -305,6 +307,35 @@ static void test_select_positions(void **state) {
     gb_lesson_free(l);
 }
 
+/* The bundled lessons folder: found from GLASSBOX_DATA (ctest sets it to the
+ * source tree's data/, whose ../lessons holds them), or from DATA/lessons. */
+static void test_bundled_dir(void **state) {
+    (void)state;
+    char *dir = gb_lesson_bundled_dir();
+    assert_non_null(dir);
+    char readme[1200];
+    snprintf(readme, sizeof readme, "%s/05-attention.md", dir);
+    gb_lesson *l = NULL;
+    gb_error err = {0};
+    gbt_assert_ok(gb_lesson_load(readme, &l, &err), &err);
+    gb_lesson_free(l);
+    free(dir);
+    /* an installed layout: DATA/lessons */
+    const char *data = gbt_tmp("share-glassbox");
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/lessons && echo '# x' > %s/lessons/README.md", data, data);
+    assert_int_equal(system(cmd), 0);
+    char *old = getenv("GLASSBOX_DATA") ? strdup(getenv("GLASSBOX_DATA")) : NULL;
+    setenv("GLASSBOX_DATA", data, 1);
+    dir = gb_lesson_bundled_dir();
+    assert_non_null(dir);
+    snprintf(readme, sizeof readme, "%s/lessons", data);
+    assert_string_equal(dir, readme);
+    free(dir);
+    if (old) setenv("GLASSBOX_DATA", old, 1), free(old);
+    else unsetenv("GLASSBOX_DATA");
+}
+
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     CK = gb_lesson_checker_new();
@@ -323,6 +354,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_claim_bad_inputs),
         cmocka_unit_test(test_check_state),
         cmocka_unit_test(test_select_positions),
+        cmocka_unit_test(test_bundled_dir),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     gb_lesson_checker_free(CK);

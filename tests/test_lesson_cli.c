@@ -2,7 +2,9 @@
  * --check against the bundled models (one run over the whole folder, so each
  * model loads once), every handout renders as a PDF with one page per step
  * plus a title page, and bad lessons give one message per problem with file
- * and line, exit 2, and no handout file. */
+ * and line, exit 2, and no handout file. The handouts of the sampling
+ * lessons (11-13) draw each step's distribution with that step's settings
+ * (read back with pdftotext when poppler-utils is installed). */
 #include "gbtest.h"
 
 #include <dirent.h>
@@ -11,6 +13,8 @@
 #include <cairo.h>
 
 #include "glassbox/lesson.h"
+#include "glassbox/sampler.h"
+#include "lesson_player.h"
 
 #define MAX_LESSONS 64
 
@@ -190,6 +194,133 @@ static void test_image_on_handout(void **state) {
     free(b);
 }
 
+
+/* The text of each page of a PDF (pdftotext; pages end with a form feed),
+ * or NULL when pdftotext is not installed. */
+static char *pdf_text(const char *pdf, int *n_pages, char **pages, int cap) {
+    if (system("command -v pdftotext >/dev/null 2>&1") != 0) return NULL;
+    const char *txt = gbt_tmp("handout.txt");
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 %s %s", pdf, txt);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(txt, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = calloc(1, (size_t)n + 1);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *n_pages = 0;
+    for (char *q = b; *q && *n_pages < cap;) {
+        pages[(*n_pages)++] = q;
+        char *ff = strchr(q, '\f');
+        if (!ff) break;
+        *ff = '\0';
+        q = ff + 1;
+    }
+    return b;
+}
+
+/* Render a handout and split its text into pages; false (after saying so)
+ * when pdftotext is missing. */
+static bool handout_pages(const char *md, char **buf, char **pages, int *n) {
+    const char *pdf = gbt_tmp("sampling.pdf");
+    const char *args[] = {"lesson", md, "--handout", pdf, NULL};
+    char *err = NULL;
+    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
+    if (rc) printf("%s", err);
+    free(err);
+    assert_int_equal(rc, 0);
+    *buf = pdf_text(pdf, n, pages, 64);
+    if (!*buf) printf("  SKIPPED: pdftotext (poppler-utils) is not installed; the pages were not read back\n");
+    return *buf != NULL;
+}
+
+static void assert_page_has(const char *page, const char *what, int step) {
+    if (!strstr(page, what)) printf("  step %d: '%s' not on its page:\n%s\n", step + 1, what, page);
+    assert_non_null(strstr(page, what));
+}
+
+/* Lessons 11-13: every step's page draws the distribution (or the generation
+ * view) with the step's temperature, top-k, top-p and seed. */
+static void test_sampling_handouts(void **state) {
+    (void)state;
+    int done = 0;
+    for (int i = 0; i < N_LESSONS; i++) {
+        const char *name = strrchr(LESSONS[i], '/') + 1;
+        if (strncmp(name, "11-", 3) && strncmp(name, "12-", 3) && strncmp(name, "13-", 3)) continue;
+        gb_error e = {0};
+        gb_lesson *l = NULL;
+        gbt_assert_ok(gb_lesson_load(LESSONS[i], &l, &e), &e);
+        char *buf, *pages[64];
+        int n = 0;
+        if (!handout_pages(LESSONS[i], &buf, pages, &n)) {
+            gb_lesson_free(l);
+            skip();
+        }
+        assert_true(n >= l->n_steps + 1);
+        for (int k = 0; k < l->n_steps; k++) {
+            const gb_lesson_state *st = &l->steps[k].state;
+            const char *page = pages[k + 1];
+            bool gen = strcmp(st->view, "generation") == 0;
+            assert_true(gen || strcmp(st->view, "distribution") == 0);
+            assert_page_has(page, gen ? "Generation: the timeline" : "How the next token is chosen", k);
+            char want[200], set[96], samp[160];
+            assert_true(gb_lesson_sampling_text(st, samp, sizeof samp));
+            snprintf(want, sizeof want, "sampling: %s", samp);
+            assert_page_has(page, want, k); /* the header line */
+            gb_sampler_settings ss = {st->temperature, st->top_k, st->top_p};
+            gb_sampler_settings_describe(&ss, set, sizeof set);
+            snprintf(want, sizeof want, "The stages (%s)", set);
+            assert_page_has(page, want, k); /* what the view actually drew */
+            snprintf(want, sizeof want, "seed %llu:", (unsigned long long)st->seed);
+            assert_page_has(page, want, k);
+            if (st->n_highlight == 0 || !gen) assert_page_has(page, gen ? "showing step 1" : "step 1 of at most", k);
+        }
+        printf("  %s: %d steps, each page with its settings\n", name, l->n_steps);
+        done++;
+        free(buf);
+        gb_lesson_free(l);
+    }
+    assert_int_equal(done, 3);
+    /* the page of lesson 12's top-k step, spelled out */
+    char *buf, *pages[64];
+    int n = 0;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/lessons/12-sampling.md", GB_SOURCE_DIR);
+    assert_true(handout_pages(path, &buf, pages, &n));
+    assert_page_has(pages[4], "sampling: temperature 2, top-k 3, seed 1", 3);
+    assert_page_has(pages[4], "The stages (T=2 top-k=3)", 3);
+    /* "Without top-k" highlights "to": the generation view shows the step that drew it */
+    assert_page_has(pages[5], "showing step 5", 4);
+    assert_page_has(pages[5], "chosen: to", 4);
+    free(buf);
+}
+
+/* @generate N: the distribution view draws the N-th choice, the generation
+ * view generates N tokens; without it, generation runs to the end token. */
+static void test_generate_on_handout(void **state) {
+    (void)state;
+    const char *md = gbt_tmp("gen.md");
+    write_file(md, "# Generate\n"
+                   "## Three\n@model classroom\n@view distribution\n@prompt there is a\n@sampling greedy\n@generate 3\nA.\n"
+                   "## Two\n@view generation\n@generate 2\nB.\n"
+                   "## To the end\nC.\n"
+                   "## First choice\n@view distribution\nD.\n");
+    char *buf, *pages[64];
+    int n = 0;
+    if (!handout_pages(md, &buf, pages, &n)) skip();
+    assert_true(n >= 5);
+    assert_page_has(pages[1], "step 3 of at most", 0);
+    assert_page_has(pages[1], "there is a ball on the", 0); /* greedy: ball on the */
+    assert_page_has(pages[1], "3 tokens generated", 0);
+    assert_page_has(pages[2], "2 tokens on branch", 1);
+    assert_page_has(pages[3], "6 tokens on branch", 2); /* ball on the table . </s> */
+    assert_page_has(pages[4], "step 1 of at most", 3);
+    free(buf);
+}
+
 static void test_usage_errors(void **state) {
     (void)state;
     const char *cases[][5] = {
@@ -218,6 +349,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_handout_is_deterministic),
         cmocka_unit_test(test_failures_name_file_and_line),
         cmocka_unit_test(test_image_on_handout),
+        cmocka_unit_test(test_sampling_handouts),
+        cmocka_unit_test(test_generate_on_handout),
         cmocka_unit_test(test_usage_errors),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);

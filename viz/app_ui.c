@@ -18,6 +18,7 @@ static const char *const GLOBAL_KEYS[] = {
     "Esc", "leave the text box / close this help",
     "Ctrl+S", "save the current view as glassbox-VIEW.png",
     "Ctrl+Q", "quit",
+    "Alt+L", "lessons: show or hide the lesson panel (PageDown / PageUp: next / previous step)",
     NULL,
 };
 
@@ -102,6 +103,7 @@ void gb_app_layout(gb_app *app, double w, double h) {
     gb_text_size(NULL, &fl, "Prompt", &lw, NULL);
     gb_rect_cut_left(&tb, lw + t->pad, 0);
     app->presenter_t.r = gb_rect_cut_right(&tb, t->font * 9, t->gap);
+    if (app->player) gb_player_layout_toolbar(app->player, &tb, t);
     app->prompt.r = gb_rect_cut_left(&tb, fmax(0, fmin(tb.w, 900)), 0);
     const gb_view *v = app->views[app->current];
     gb_shared sh = gb_app_shared(app);

@@ -1,10 +1,14 @@
 /* bench_tokenizer.c - tokenizer throughput on tinyshakespeare (1.1 MB), one
  * thread: GPT-2 BPE encode, the same with the full record (what the viewer
- * and `tokenize --format json` pay), and llama2.c encode.
+ * and `tokenize --format json` pay), and llama2.c encode; and 1 MiB of text
+ * without spaces (one giant pre-token) against 256 KiB of it: linear work
+ * takes 4 times as long, a quadratic merge loop 16 (the unit test counts the
+ * work instead, gb_tokenizer_work).
  *
  * The issue's reference point, npm gpt-3-encoder under Node, cannot run inside
  * this program; it was measured by hand on the same text (docs/tokenizers.md
  * gives the figure and how to repeat it). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,34 @@ static double time_encode(const gb_tokenizer *t, const char *text, size_t len, b
         free(ids);
     }
     return gb_bench_median(v, reps);
+}
+
+/* Random lower-case letters, no spaces (malloc'd). */
+static char *no_space_text(size_t n) {
+    char *s = malloc(n);
+    uint64_t x = 12345;
+    for (size_t i = 0; s && i < n; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        s[i] = (char)('a' + (x >> 33) % 26);
+    }
+    return s;
+}
+
+/* 1 MiB without spaces against 256 KiB: the time ratio (target <= 8: linear work
+ * is 4, plus caches that no longer hold the bigger arrays; quadratic is 16). */
+static void long_chunk(gb_bench *b, const gb_tokenizer *t, const char *what, int reps) {
+    size_t n = 1 << 20;
+    char *s = no_space_text(n);
+    int m;
+    double small = s ? time_encode(t, s, n / 4, false, reps, &m) : -1;
+    double big = s ? time_encode(t, s, n, false, reps, &m) : -1;
+    char name[96], base[96];
+    snprintf(name, sizeof name, "%s encode, 1 MiB without spaces", what);
+    snprintf(base, sizeof base, "%s encode, 256 KiB without spaces", what);
+    if (small > 0 && big > 0)
+        gb_bench_report(b, "tokenizer", name, big, "s", false, base, small, 8.0,
+                        "one pre-token: linear work gives a ratio of 4, a quadratic merge loop 16");
+    free(s);
 }
 
 static gb_tokenizer *load(const char *data, const char *rel) {
@@ -72,6 +104,8 @@ int gb_bench_tokenizer(gb_bench *b) {
                             0, "one chunk for the whole text: heap-ordered merges");
             rc = 0;
         }
+        long_chunk(b, gpt2, "gpt2 BPE", reps);
+        long_chunk(b, llama, "llama2.c", reps);
     }
     gb_tokenizer_free(gpt2);
     gb_tokenizer_free(llama);

@@ -24,8 +24,8 @@
 
 #define PAGE_W 842.0 /* A4 landscape, points */
 #define PAGE_H 595.0
-#define VIEW_W 1280
-#define VIEW_H 800
+#define VIEW_W 1100
+#define VIEW_H 860 /* taller than a window (the view fills the page beside the text), wide enough for side panels */
 
 typedef struct check_out {
     int errors, warnings;
@@ -54,8 +54,10 @@ static void missing_views(const gb_lesson *l, check_out *o) {
 /* ---- handout ---- */
 
 /* A wrapped markup paragraph in (x, y, w, h): shrinks the type until it fits. */
-static void text_box(cairo_t *cr, const char *md, double x, double y, double w, double h, double size) {
-    char *mk = gb_lesson_markup(md ? md : "");
+static void text_box(cairo_t *cr, const char *md, const gb_lesson_state *st, double x, double y, double w, double h,
+                     double size) {
+    char *mk = st ? gb_lesson_markup_hl(md ? md : "", (const char *const *)st->highlight, st->n_highlight)
+                  : gb_lesson_markup(md ? md : "");
     if (!mk) return;
     for (; size >= 7; size -= 0.5) {
         gb_font f = {.size = size};
@@ -133,6 +135,7 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     gb_view_model_share(&vm, &sh);
     if (err.status) sh.model_error = err.msg;
     void *self = v->create(&a, &err);
+    if (self) gb_lesson_view_shown_step(v, self, &sh, &s->state);
     if (self && !gb_view_settle(v, self, &sh, &err)) {
         if (v->layout) v->layout(self, VIEW_W, VIEW_H, &sh);
         double sc = w / VIEW_W < h / VIEW_H ? w / VIEW_W : h / VIEW_H;
@@ -153,24 +156,33 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
 
 static void state_line(const gb_lesson_step *s, char *buf, size_t cap) {
     const gb_lesson_state *st = &s->state;
-    snprintf(buf, cap, "%s%s%s%s%s%s%s%s", st->model ? "model: " : "", st->model ? st->model : "",
+    char samp[160] = "";
+    bool sampling = gb_lesson_sampling_text(st, samp, sizeof samp);
+    /* a picture replaces the view on the page: name it instead */
+    const char *pic = s->image ? strrchr(s->image, '/') : NULL;
+    const char *shown = s->image ? (pic ? pic + 1 : s->image) : st->view;
+    snprintf(buf, cap, "%s%s%s%s%s%s%s%s%s%s", st->model ? "model: " : "", st->model ? st->model : "",
              st->tokenizer ? "    tokenizer: " : "", st->tokenizer ? st->tokenizer : "",
-             st->prompt ? "    prompt: " : "", st->prompt ? st->prompt : "", st->view ? "    view: " : "",
-             st->view ? st->view : "");
+             st->prompt ? "    prompt: " : "", st->prompt ? st->prompt : "", shown ? (s->image ? "    picture: " : "    view: ") : "",
+             shown ? shown : "", sampling && !s->image ? "    sampling: " : "", s->image ? "" : samp);
 }
 
 static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
     const gb_lesson_step *s = &l->steps[i];
     char head[600], info[800];
-    snprintf(head, sizeof head, "%d. %s", i + 1, s->title);
+    char title[500];
+    gb_lesson_plain(s->title, title, sizeof title);
+    snprintf(head, sizeof head, "%d. %s", i + 1, title);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     gb_text_draw(cr, &(gb_font){.size = 18, .bold = true}, head, 30, 28, GB_LEFT, GB_TOP, PAGE_W - 60);
     state_line(s, info, sizeof info);
     cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
     gb_text_draw(cr, &(gb_font){.size = 9}, info, 30, 56, GB_LEFT, GB_TOP, PAGE_W - 60);
-    draw_view(cr, s, 30, 76, 528, 330);
+    draw_view(cr, s, 30, 76, 528, 528.0 * VIEW_H / VIEW_W);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_box(cr, s->text, 578, 76, PAGE_W - 608, PAGE_H - 110, 10.5);
+    double hy = gb_lesson_draw_highlights(cr, &s->state, s->text, 578, 76, PAGE_W - 608, 10.5);
+    if (hy > 0) hy += 6;
+    text_box(cr, s->text, &s->state, 578, 76 + hy, PAGE_W - 608, PAGE_H - 110 - hy, 10.5);
     char foot[400];
     snprintf(foot, sizeof foot, "%s  -  step %d of %d", l->title, i + 1, l->n_steps);
     cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
@@ -180,11 +192,14 @@ static void page_step(cairo_t *cr, const gb_lesson *l, int i) {
 static void page_title(cairo_t *cr, const gb_lesson *l) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     gb_text_draw_wrapped(cr, &(gb_font){.size = 28, .bold = true}, l->title, 60, 120, PAGE_W - 120);
-    text_box(cr, l->intro, 60, 200, PAGE_W - 120, 240, 13);
+    text_box(cr, l->intro, NULL, 60, 200, PAGE_W - 120, 240, 13);
     char steps[4096] = "";
     size_t k = 0;
-    for (int i = 0; i < l->n_steps && k + 200 < sizeof steps; i++)
-        k += (size_t)snprintf(steps + k, sizeof steps - k, "%d. %s\n", i + 1, l->steps[i].title);
+    for (int i = 0; i < l->n_steps && k + 200 < sizeof steps; i++) {
+        char title[160];
+        gb_lesson_plain(l->steps[i].title, title, sizeof title);
+        k += (size_t)snprintf(steps + k, sizeof steps - k, "%d. %s\n", i + 1, title);
+    }
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     gb_text_draw_wrapped(cr, &(gb_font){.size = 10}, steps, 60, 440, PAGE_W - 120);
 }
@@ -241,7 +256,7 @@ int gb_cmd_lesson(int argc, char **argv) {
         return gb_cli_error(&err);
     }
     if (!check && !out) {
-        gb_fail(&err, GB_ERR_INPUT, "lesson: say what to do: --check, --handout OUT.pdf (or open it with glassbox view --lesson FILE)");
+        gb_fail(&err, GB_ERR_INPUT, "lesson: say what to do: --check, --handout OUT.pdf (or open it with glassbox --lesson FILE)");
         return gb_cli_error(&err);
     }
     if (out && n_pos != 1) {

@@ -1,4 +1,6 @@
-/* cmd_view.c - `glassbox view [--model M] [--prompt TEXT]`: the window. */
+/* cmd_view.c - `glassbox view [--model M] [--prompt TEXT] [--lesson FILE]`:
+ * the window. `glassbox --lesson FILE` and `glassbox` alone come here too
+ * (main.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,7 @@ int gb_cmd_view(int argc, char **argv) {
         {"--tokenizer", NULL, GB_OPT_STR, &args.tokenizer, 0, -1, "T   tokenizer file or folder", false},
         {"--ids", NULL, GB_OPT_STR, &args.ids, 0, -1, "1,2,3   token ids instead of a prompt", false},
         {"--session", NULL, GB_OPT_STR, &args.session, 0, -1, "FILE   a saved sampling session to replay (generation view)", false},
-        {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE   play a lesson (lessons/*.md) beside the views", false},
+        {"--lesson", NULL, GB_OPT_STR, &lesson, 0, -1, "FILE|DIR   play a lesson (lessons/*.md) beside the views, or choose one from a folder", false},
         {"--screenshot", NULL, GB_OPT_STR, &shot, 0, -1, "FILE.png   draw one frame, save it, quit", false},
     };
     const char *pos[1];
@@ -69,6 +71,7 @@ int gb_cmd_view(int argc, char **argv) {
     if (shot && gb_render_fonts(&err)) return gb_cli_error(&err);
     gb_player *player = NULL;
     if (lesson && gb_player_open(&player, lesson, &err)) return gb_view_model_close(&vm), gb_cli_error(&err);
+    if (!lesson) player = gb_player_launcher(); /* the Lessons button: the bundled lessons, if found */
     gb_window *win;
     gb_status st = gb_window_open(&win, &args, &base, &(gb_window_opts){w, h, view}, &err);
     if (!st && player) gb_player_attach(player, gb_window_app(win));

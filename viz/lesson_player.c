@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "text.h"
+#include "ui_internal.h" /* gb_ui_list_row_h */
 #include "view_model.h"
 
 #define MAX_MODELS 8
@@ -29,10 +30,17 @@ struct gb_player {
     char *tok_path;            /* args of the view created for this step point here */
     const char *missing_view;
     gb_widget prev, next;
+    gb_widget toggle;          /* "Lessons" in the toolbar: shows or hides the panel */
+    bool shown;                /* the panel is open */
     gb_rect panel;
     gb_app *app;
     gb_lesson_checker *words; /* finds @select words in the prompt (models cached) */
+    cairo_surface_t *image;    /* the step's @image, shown above its text; NULL: none */
+    double text_size;          /* body type that makes the step fit the panel (fit_text) */
+    bool overflow;             /* even at 70% it does not: the end is clipped */
 };
+
+static void fit_text(gb_player *p, const gb_theme *t);
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -57,7 +65,11 @@ static gb_status scan_folder(gb_player *p, const char *dir, gb_error *err) {
         gb_error le = {0};
         char buf[300];
         if (gb_lesson_load(p->files[i], &l, &le)) snprintf(buf, sizeof buf, "(cannot be read) %s", strrchr(p->files[i], '/') + 1);
-        else snprintf(buf, sizeof buf, "%.2s  %s", strrchr(p->files[i], '/') + 1, l->title);
+        else {
+            char title[240];
+            gb_lesson_plain(l->title, title, sizeof title);
+            snprintf(buf, sizeof buf, "%.2s  %s", strrchr(p->files[i], '/') + 1, title);
+        }
         gb_lesson_free(l);
         p->titles[i] = strdup(buf);
     }
@@ -67,9 +79,16 @@ static gb_status scan_folder(gb_player *p, const char *dir, gb_error *err) {
 }
 
 static void show_picker(gb_player *p, bool on) {
-    p->list.hidden = !on;
-    p->prev.hidden = p->next.hidden = on;
-    p->back.hidden = on || p->n_files == 0;
+    p->list.hidden = !on || !p->shown;
+    p->prev.hidden = p->next.hidden = on || !p->shown;
+    p->back.hidden = on || p->n_files == 0 || !p->shown;
+}
+
+/* Show or hide the panel (the toolbar's Lessons button, Alt+L). */
+static void set_shown(gb_player *p, bool on) {
+    p->shown = p->toggle.on = on;
+    show_picker(p, p->lesson == NULL);
+    if (p->app) gb_app_layout(p->app, p->app->w, p->app->h);
 }
 
 gb_status gb_player_open(gb_player **out, const char *path, gb_error *err) {
@@ -80,6 +99,9 @@ gb_status gb_player_open(gb_player **out, const char *path, gb_error *err) {
     gb_status st = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? scan_folder(p, path, err)
                                                                 : gb_lesson_load(path, &p->lesson, err);
     p->pending = -1;
+    p->shown = true;
+    gb_widget_toggle(&p->toggle, "Lessons", true);
+    gb_widget_set_tooltip(&p->toggle, "Show or hide the lessons (Alt+L)");
     gb_widget_button(&p->prev, "\xE2\x97\x80  Previous");
     gb_widget_button(&p->next, "Next  \xE2\x96\xB6");
     gb_widget_button(&p->back, "Lessons");
@@ -102,9 +124,11 @@ void gb_player_free(gb_player *p) {
     gb_widget_free(&p->next);
     if (p->n_files) gb_widget_free(&p->list); /* only a picker made the list */
     gb_widget_free(&p->back);
+    gb_widget_free(&p->toggle);
     for (int i = 0; i < p->n_files; i++) free(p->files[i]), free(p->titles[i]);
     gb_lesson_free(p->lesson);
     gb_lesson_checker_free(p->words);
+    if (p->image) cairo_surface_destroy(p->image);
     free(p->tok_path);
     free(p);
 }
@@ -115,10 +139,35 @@ void gb_player_attach(gb_player *p, gb_app *app) {
     gb_ui_add(&app->ui, &p->prev);
     gb_ui_add(&app->ui, &p->next);
     gb_ui_add(&app->ui, &p->back);
+    gb_ui_add(&app->ui, &p->toggle);
     if (p->n_files) gb_ui_add(&app->ui, &p->list);
     p->pending = p->lesson ? 0 : -1;
+    if (!p->shown) { /* the start screen: say where the lessons are */
+        size_t k = strlen(app->status);
+        snprintf(app->status + k, sizeof app->status - k, "%s", "    \xC2\xB7    lessons for a class: the Lessons button (Alt+L)");
+    }
     gb_app_layout(app, app->w, app->h);
 }
+
+gb_player *gb_player_launcher(void) {
+    char *dir = gb_lesson_bundled_dir();
+    gb_player *p = NULL;
+    gb_error err = {0};
+    if (dir && !gb_player_open(&p, dir, &err)) {
+        p->shown = p->toggle.on = false;
+        show_picker(p, true);
+    }
+    free(dir);
+    return p;
+}
+
+bool gb_player_shown(const gb_player *p) { return p->shown; }
+
+gb_rect gb_player_lesson_row(const gb_player *p, int i) {
+    double rh = p->app ? gb_ui_list_row_h(p->app->sh.theme) : 0;
+    return (gb_rect){p->list.r.x, p->list.r.y + (i - p->list.scroll) * rh, p->list.r.w, rh};
+}
+gb_rect gb_player_toggle_button(const gb_player *p) { return p->toggle.r; }
 
 int gb_player_step(const gb_player *p) { return p->step; }
 int gb_player_n_steps(const gb_player *p) { return p->lesson ? p->lesson->n_steps : 0; }
@@ -131,6 +180,7 @@ void gb_player_pick(gb_player *p, int i) {
     p->list.changed = true;
 }
 const char *gb_player_missing_view(const gb_player *p) { return p->missing_view; }
+bool gb_player_has_image(const gb_player *p) { return p->image != NULL; }
 gb_rect gb_player_button(const gb_player *p, bool next) { return next ? p->next.r : p->prev.r; }
 
 void gb_player_go(gb_player *p, int step) {
@@ -189,19 +239,33 @@ static void apply_view(gb_player *p, gb_app *app, const gb_lesson_state *st) {
     app->self[vi] = self;
     free(p->tok_path);
     p->tok_path = tok;
+    gb_shared sh = gb_app_shared(app);
+    gb_lesson_view_shown_step(app->views[vi], self, &sh, st);
     if (app->current == vi) gb_app_layout(app, app->w, app->h);
     else gb_app_select(app, vi);
+}
+
+/* The step's @image (PNG), or none; a file that cannot be read shows nothing. */
+static void load_image(gb_player *p, const gb_lesson_step *s) {
+    if (p->image) cairo_surface_destroy(p->image);
+    p->image = s->image ? cairo_image_surface_create_from_png(s->image) : NULL;
+    if (p->image && cairo_surface_status(p->image) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(p->image);
+        p->image = NULL;
+    }
 }
 
 static void apply(gb_player *p, gb_app *app, int step) {
     const gb_lesson_state *st = &p->lesson->steps[step].state;
     p->step = step;
+    load_image(p, &p->lesson->steps[step]);
     apply_model(p, app, st);
     if (st->prompt && gb_textbuf_set(&app->prompt.text, st->prompt)) {
         app->sh.prompt = app->prompt.text.s;
         app->prompt_changed = true;
     }
     apply_view(p, app, st);
+    fit_text(p, app->sh.theme);
     snprintf(app->status, sizeof app->status, "lesson: step %d of %d", step + 1, p->lesson->n_steps);
 }
 
@@ -234,7 +298,9 @@ static int pick(gb_player *p, gb_app *app) {
 }
 
 int gb_player_tick(gb_player *p, gb_app *app) {
-    int f = pick(p, app);
+    int f = 0;
+    if (p->toggle.changed) p->toggle.changed = false, set_shown(p, p->toggle.on), f = GB_APP_REDRAW;
+    f |= pick(p, app);
     if (!p->lesson) return f;
     if (p->prev.clicked) p->prev.clicked = false, gb_player_go(p, p->step - 1);
     if (p->next.clicked) p->next.clicked = false, gb_player_go(p, p->step + 1);
@@ -247,14 +313,22 @@ int gb_player_tick(gb_player *p, gb_app *app) {
 
 int gb_player_event(gb_player *p, gb_app *app, const gb_event *ev) {
     (void)app;
-    if (ev->type != GB_EV_KEY || !p->lesson) return 0;
+    if (ev->type != GB_EV_KEY) return 0;
     bool alt = ev->mods & GB_MOD_ALT;
+    if (alt && ev->key == GB_KEY_CHAR && ev->ch == 'l') return set_shown(p, !p->shown), GB_APP_REDRAW;
+    if (!p->lesson || !p->shown) return 0;
     if (ev->key == GB_KEY_PAGEDOWN || (alt && ev->key == GB_KEY_RIGHT)) return gb_player_go(p, p->step + 1), GB_APP_REDRAW;
     if (ev->key == GB_KEY_PAGEUP || (alt && ev->key == GB_KEY_LEFT)) return gb_player_go(p, p->step - 1), GB_APP_REDRAW;
     return 0;
 }
 
+void gb_player_layout_toolbar(gb_player *p, gb_rect *bar, const gb_theme *t) {
+    p->toggle.r = gb_rect_cut_right(bar, t->font * 8, t->gap);
+}
+
 void gb_player_layout(gb_player *p, gb_rect *r, const gb_theme *t) {
+    show_picker(p, p->lesson == NULL);
+    if (!p->shown) return;
     double w = fmin(fmax(r->w * 0.3, t->font * 22), r->w * 0.5);
     p->panel = gb_rect_cut_right(r, w, t->gap);
     gb_rect in = gb_rect_inset(p->panel, t->pad);
@@ -265,34 +339,91 @@ void gb_player_layout(gb_player *p, gb_rect *r, const gb_theme *t) {
     p->prev.r = bar;
     gb_rect_cut_top(&in, gb_panel_header_h("step", t), 0);
     p->list.r = in;
+    fit_text(p, t);
 }
 
-void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
-    const gb_theme *t = app->sh.theme;
-    if (!p->lesson) {
-        gb_draw_panel(cr, p->panel, "Lessons", "choose one to start", t);
-        return;
-    }
+/* The step's title, notes, picture and text in `in` with body type of `size`:
+ * the height used. */
+static double step_content(cairo_t *cr, const gb_player *p, const gb_theme *t, gb_rect in, double size) {
     const gb_lesson_step *s = &p->lesson->steps[p->step];
-    char sub[64];
-    snprintf(sub, sizeof sub, "step %d of %d", p->step + 1, p->lesson->n_steps);
-    gb_rect in = gb_draw_panel(cr, p->panel, p->lesson->title, sub, t);
-    in.h -= gb_widget_height(t) + t->pad;
-    cairo_save(cr);
-    cairo_rectangle(cr, in.x, in.y, in.w, fmax(0, in.h));
-    cairo_clip(cr);
-    gb_font ft = gb_font_title(t), fb = gb_font_body(t);
+    gb_font ft = gb_font_title(t), fb = gb_font_body(t), fs = gb_font_small(t);
+    double k = size / fb.size;
+    ft.size *= k, fs.size *= k, fb.size = size;
     gb_set_rgb(cr, t->fg);
-    double y = in.y + t->pad;
-    y += gb_text_draw_wrapped(cr, &ft, s->title, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
+    double y = in.y + t->pad, x = in.x + t->pad, w = in.w - 2 * t->pad;
+    char title[300];
+    gb_lesson_plain(s->title, title, sizeof title);
+    y += gb_text_draw_wrapped(cr, &ft, title, x, y, w) + t->pad;
     if (p->missing_view) {
         char msg[200];
         snprintf(msg, sizeof msg, "This step uses the %s view, which this build of glassbox does not have yet.",
                  p->missing_view);
         gb_set_rgb(cr, t->accent);
-        y += gb_text_draw_wrapped(cr, &fb, msg, in.x + t->pad, y, in.w - 2 * t->pad) + t->pad;
+        y += gb_text_draw_wrapped(cr, &fb, msg, x, y, w) + t->pad;
         gb_set_rgb(cr, t->fg);
     }
-    gb_lesson_draw_text(cr, s->text, in.x + t->pad, y, in.w - 2 * t->pad, fb.size);
+    char samp[160];
+    if (gb_lesson_sampling_text(&s->state, samp, sizeof samp)) {
+        gb_set_rgb(cr, t->fg_dim);
+        y += gb_text_draw_wrapped(cr, &fs, samp, x, y, w) + t->pad / 2;
+        gb_set_rgb(cr, t->fg);
+    }
+    if (p->image) { /* the step's picture, at most the panel's width and a third of its height */
+        double iw = cairo_image_surface_get_width(p->image), ih = cairo_image_surface_get_height(p->image);
+        double sc = fmin(w / iw, in.h / 3 / ih) * k; /* smaller with the type when space is short */
+        cairo_save(cr);
+        cairo_translate(cr, x, y);
+        cairo_scale(cr, sc, sc);
+        cairo_set_source_surface(cr, p->image, 0, 0);
+        cairo_paint(cr);
+        cairo_restore(cr);
+        y += ih * sc + t->pad;
+    }
+    double hh = gb_lesson_draw_highlights(cr, &s->state, s->text, x, y, w, size);
+    if (hh > 0) y += hh + t->pad / 2;
+    y += gb_lesson_draw_text_hl(cr, s->text, (const char *const *)s->state.highlight, s->state.n_highlight, x, y, w,
+                                size);
+    return y - in.y;
+}
+
+/* The panel's area for the step (below its header, above the buttons). */
+static gb_rect step_area(cairo_t *cr, const gb_player *p, const gb_theme *t) {
+    char sub[64];
+    snprintf(sub, sizeof sub, "step %d of %d", p->step + 1, p->lesson->n_steps);
+    gb_rect in = gb_draw_panel(cr, p->panel, p->lesson->title, sub, t);
+    in.h -= gb_widget_height(t) + t->pad;
+    return in;
+}
+
+/* The body type size at which the step fits the panel (down to 70% of the
+ * theme's; below that the text is clipped and `overflow` says so). */
+static void fit_text(gb_player *p, const gb_theme *t) {
+    if (!p->lesson || !p->shown || p->panel.w <= 0) return;
+    cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create(scratch);
+    gb_rect in = step_area(cr, p, t);
+    double full = gb_font_body(t).size, size = full, h = 0;
+    for (; size >= full * 0.7; size -= 0.5)
+        if ((h = step_content(cr, p, t, in, size)) <= in.h) break;
+    p->overflow = h > in.h;
+    p->text_size = size < full * 0.7 ? full * 0.7 : size;
+    cairo_destroy(cr);
+    cairo_surface_destroy(scratch);
+}
+
+bool gb_player_text_overflows(const gb_player *p) { return p->overflow; }
+
+void gb_player_draw(cairo_t *cr, const gb_player *p, const gb_app *app) {
+    const gb_theme *t = app->sh.theme;
+    if (!p->shown) return;
+    if (!p->lesson) {
+        gb_draw_panel(cr, p->panel, "Lessons", "choose one to start", t);
+        return;
+    }
+    gb_rect in = step_area(cr, p, t);
+    cairo_save(cr);
+    cairo_rectangle(cr, in.x, in.y, in.w, fmax(0, in.h));
+    cairo_clip(cr);
+    step_content(cr, p, t, in, p->text_size > 0 ? p->text_size : gb_font_body(t).size);
     cairo_restore(cr);
 }

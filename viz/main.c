@@ -21,7 +21,9 @@ static void print_help(void) {
     const gb_command *c = gb_commands(&n);
     for (int i = 0; i < n; i++) printf("  %-10s %s\n", c[i].name, c[i].summary);
     printf("\n  glassbox help COMMAND   details of one command\n"
-           "  glassbox --version      version and the BLAS kernels in use\n\n"
+           "  glassbox --version      version and the BLAS kernels in use\n"
+           "  glassbox --lesson FILE  play a lesson (or a folder of lessons) in the viewer\n"
+           "  glassbox                the viewer on the classroom model (Lessons button: the bundled lessons)\n\n"
            "Environment: GLASSBOX_THREADS=N BLAS threads (default 1), GLASSBOX_DATA=DIR bundled data.\n");
 }
 
@@ -50,6 +52,11 @@ int main(int argc, char **argv) {
         return gb_cmd_view(view_argc, view_argv);
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "--lesson") == 0 || strncmp(cmd, "--lesson=", 9) == 0) {
+        /* glassbox --lesson FILE [view options]: the player, as view --lesson */
+        argv[0] = "view";
+        return gb_cmd_view(argc, argv);
+    }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         print_version();
         return 0;

@@ -84,7 +84,7 @@ typedef struct gb_lesson_state {
     int layer, head;      /* -1: not set */
     char *select[GB_LESSON_MAX_WORDS];
     int n_select;
-    char *highlight[GB_LESSON_MAX_WORDS];
+    char *highlight[GB_LESSON_MAX_WORDS]; /* this step only (not carried over) */
     int n_highlight;
     double temperature, top_p;
     int top_k;
@@ -123,6 +123,11 @@ void gb_lesson_free(gb_lesson *l);
 /* Where a tokenizer spec points: a bundled name (models/NAME.tokenizer.json
  * or the folder models/NAME), else the spec itself. malloc'd. */
 char *gb_lesson_tokenizer_path(const char *spec);
+
+/* The bundled lessons folder, found like bundled models (GLASSBOX_DATA, the
+ * source tree, share/glassbox next to the executable, the install prefix):
+ * malloc'd, or NULL when there is none. */
+char *gb_lesson_bundled_dir(void);
 
 /* Checking claims against models. A checker caches every model, tokenizer and
  * the bigram model it loads, so one run over many lessons loads each once. */
