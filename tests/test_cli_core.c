@@ -32,6 +32,27 @@ static void test_help(void **state) {
     assert_int_equal(run(&out, &err, a2), 0);
     assert_non_null(strstr(out, "--hooks"));
     free(out), free(err);
+    /* `glassbox CMD --help` (and -h, and after a subcommand) lists the options,
+     * exits 0 and runs nothing: `view --help` opens no window, `bench --help`
+     * measures nothing, `render --help` writes no file */
+    const char *cmds[][4] = {{"view", "--help"}, {"render", "attention", "--help"}, {"bench", "-h"},
+                             {"generate", "--model", "classroom", "--help"}, {"export", "--help"},
+                             {"export", "attention", "--help"}, {"train", "--help"}, {"lesson", "--help"}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *args[5] = {cmds[i][0], cmds[i][1], cmds[i][2], cmds[i][3], NULL};
+        int rc = run(&out, &err, args);
+        printf("  glassbox %s %s ...: exit %d\n", cmds[i][0], cmds[i][1], rc);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(out, "glassbox "));
+        if (strcmp(cmds[i][0], "export") != 0 || cmds[i][2]) assert_non_null(strstr(out, "options of"));
+        assert_true(err == NULL || err[0] == '\0');
+        free(out), free(err);
+    }
+    /* a prompt that is "-h" is a prompt */
+    const char *a4[] = {"tokenize", "--tokenizer", gbt_fixture("gpt2_bpe"), "--", "-h", NULL};
+    assert_int_equal(run(&out, &err, a4), 0);
+    assert_null(strstr(out, "options of"));
+    free(out), free(err);
     const char *a3[] = {"frobnicate", NULL};
     assert_int_equal(run(&out, &err, a3), 2);
     assert_non_null(strstr(err, "unknown command 'frobnicate'"));

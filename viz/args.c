@@ -54,9 +54,24 @@ static gb_status set_value(const char *cmd, gb_opt *o, const char *v, gb_error *
     return GB_ERR_INTERNAL;
 }
 
+/* `glassbox CMD --help`: main() turns this on; the command's first parse then
+ * lists its options and stops the command with a status gb_cli_error reads as
+ * success. */
+#define HELP_SHOWN "(the options were listed)"
+static bool help_mode;
+
+void gb_cli_set_help_mode(bool on) { help_mode = on; }
+bool gb_cli_help_mode(void) { return help_mode; }
+
 gb_status gb_parse_opts(const char *cmd, int argc, char **argv, gb_opt *opts, int n_opts,
                         const char **pos, int max_pos, int *n_pos, gb_error *err) {
     *n_pos = 0;
+    if (help_mode) {
+        printf("options of '%s':\n", cmd);
+        gb_cli_print_options(opts, n_opts);
+        help_mode = false;
+        return gb_fail(err, GB_ERR_INPUT, HELP_SHOWN);
+    }
     bool only_pos = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -93,6 +108,7 @@ gb_status gb_parse_opts(const char *cmd, int argc, char **argv, gb_opt *opts, in
 }
 
 int gb_cli_error(const gb_error *err) {
+    if (err->status == GB_ERR_INPUT && strcmp(err->msg, HELP_SHOWN) == 0) return 0;
     gb_error one = *err; /* messages quote arguments and file contents: keep them on one line */
     gb_st_sanitize_message(&one);
     fprintf(stderr, "glassbox: %s\n", one.msg[0] ? one.msg : "unknown error");

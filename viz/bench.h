@@ -41,4 +41,5 @@ int gb_bench_sampler(gb_bench *b);
 int gb_bench_views(gb_bench *b);
 int gb_bench_viewer_attention(gb_bench *b);
 int gb_bench_viewer_sampling(gb_bench *b);
+int gb_bench_tasks(gb_bench *b);
 #endif

@@ -35,6 +35,10 @@ typedef struct gb_opt {
  * to pos (at most max_pos, else an error). "-" alone is a positional. */
 gb_status gb_parse_opts(const char *cmd, int argc, char **argv, gb_opt *opts, int n_opts,
                         const char **pos, int max_pos, int *n_pos, gb_error *err);
+/* Make the next gb_parse_opts list its options instead of parsing (for
+ * `glassbox CMD --help`); gb_cli_error then returns 0. */
+void gb_cli_set_help_mode(bool on);
+bool gb_cli_help_mode(void);
 const gb_opt *gb_opt_find(const gb_opt *opts, int n_opts, const char *name);
 
 /* Print "glassbox: msg" to stderr and return the exit status for err->status. */

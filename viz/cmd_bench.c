@@ -130,6 +130,7 @@ static const bench_area AREAS[] = {
     {"train", gb_bench_train},
     {"attention", gb_bench_viewer_attention},
     {"sampling", gb_bench_viewer_sampling},
+    {"tasks", gb_bench_tasks},
     {NULL, NULL},
 };
 

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
+#include "glassbox/tasks.h"
 #include "glassbox/tokenizer.h"
 #include "glassbox/train.h"
 
@@ -99,33 +100,17 @@ static gb_status eval_lm(eval_ctx *c, gb_error *err) {
 
 /* ---- encoder-decoder: greedy decoding ---- */
 
-/* Greedy translation of src into out (without <s>, up to </s>); returns its length. */
-static int greedy(const gb_model *m, gb_state *st, const int *src, int ns, int bos, int eos, int *out, int cap,
-                  gb_error *err) {
-    if (gb_forward_encoder(m, st, src, ns, NULL, err)) return -1;
-    int prev = bos, n = 0, V = m->cfg.vocab_size;
-    for (int pos = 0; pos < cap; pos++) {
-        if (gb_forward_decoder(m, st, &prev, 1, pos, NULL, err)) return -1;
-        const float *lg = gb_state_logits(st);
-        int best = 0;
-        for (int j = 1; j < V; j++) best = lg[j] > lg[best] ? j : best;
-        if (best == eos) break;
-        out[n++] = prev = best;
-    }
-    return n;
-}
-
 static gb_status eval_translate(eval_ctx *c, gb_error *err) {
     const gb_model *m = c->m;
     int bos = gb_tokenizer_special(c->tok, GB_SPECIAL_BOS), eos = gb_tokenizer_special(c->tok, GB_SPECIAL_EOS);
-    gb_state *st = gb_state_new(m, m->cfg.max_seq, err);
-    if (!st) return err->status;
     int *out = malloc((size_t)m->cfg.max_seq * sizeof(int)), exact = 0, total = 0;
     gb_status s = out ? GB_OK : gb_fail(err, GB_ERR_INTERNAL, "out of memory");
     for (int i = 0; !s && i < c->data.n_ex; i++) {
         int ns = c->data.src_len[i] < m->cfg.max_seq ? c->data.src_len[i] : m->cfg.max_seq;
-        int n = greedy(m, st, c->data.src[i], ns, bos, eos, out, m->cfg.max_seq - 1, err);
-        if (n < 0) s = err->status ? err->status : GB_ERR_INTERNAL;
+        gb_translation t;
+        s = gb_translate_greedy(m, c->data.src[i], ns, bos, eos, m->cfg.max_seq - 1, 0, &t, err);
+        int n = s ? 0 : gb_translation_words(&t, out, m->cfg.max_seq);
+        gb_translation_free(&t);
         /* reference: tgt = <s> words </s> */
         int nref = c->data.tgt_len[i] - 2;
         exact += !s && n == nref && memcmp(out, c->data.tgt[i] + 1, (size_t)n * sizeof(int)) == 0;
@@ -133,45 +118,22 @@ static gb_status eval_translate(eval_ctx *c, gb_error *err) {
     }
     if (!s) printf("exact_match: %.4f\nsentences: %d\n", (double)exact / total, total);
     free(out);
-    gb_state_free(st);
-    (void)bos;
     return s;
 }
 
 /* ---- encoder: classification accuracy ---- */
 
-static int has_negation(const char *s) {
-    static const char *const W[] = {"not", "n't", "never", "no", "nothing", "nobody"};
-    char buf[64];
-    const char *p = s;
-    while (*p) {
-        while (*p == ' ') p++;
-        size_t k = 0;
-        while (p[k] && p[k] != ' ') k++;
-        if (k && k < sizeof buf) {
-            memcpy(buf, p, k), buf[k] = '\0';
-            for (size_t w = 0; w < sizeof W / sizeof W[0]; w++)
-                if (strcmp(buf, W[w]) == 0 || (k > 3 && strcmp(buf + k - 3, "n't") == 0)) return 1;
-        }
-        p += k;
-    }
-    return 0;
-}
-
 static gb_status eval_classify(eval_ctx *c, gb_error *err) {
     const gb_model *m = c->m;
-    gb_state *st = gb_state_new(m, m->cfg.max_seq, err);
-    if (!st) return err->status;
     int ok = 0, total = 0, neg_ok = 0, neg_total = 0;
     gb_status s = GB_OK;
     for (int i = 0; !s && i < c->data.n_ex; i++) {
         int n = c->data.src_len[i] < m->cfg.max_seq ? c->data.src_len[i] : m->cfg.max_seq;
-        s = gb_forward_encoder(m, st, c->data.src[i], n, NULL, err);
+        gb_classification r;
+        s = gb_classify(m, c->data.src[i], n, &r, err);
         if (s) break;
-        const float *lg = gb_state_class_logits(st);
-        int best = 0;
-        for (int k = 1; k < m->cfg.n_classes; k++) best = lg[k] > lg[best] ? k : best;
-        int right = best == c->data.label[i], neg = has_negation(c->text.a[i]);
+        int right = r.best == c->data.label[i], neg = gb_has_negation(c->text.a[i]);
+        gb_classification_free(&r);
         ok += right, total++;
         neg_ok += neg && right, neg_total += neg;
     }
@@ -179,7 +141,6 @@ static gb_status eval_classify(eval_ctx *c, gb_error *err) {
         printf("accuracy: %.4f\nsentences: %d\n", (double)ok / total, total);
         if (neg_total) printf("accuracy_negation: %.4f\nnegation_sentences: %d\n", (double)neg_ok / neg_total, neg_total);
     }
-    gb_state_free(st);
     return s;
 }
 

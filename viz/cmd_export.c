@@ -388,6 +388,7 @@ int gb_cmd_export(int argc, char **argv) {
     const char *what = argc > 1 ? argv[1] : "";
     if (strcmp(what, "distribution") == 0) return gb_export_distribution(argc - 1, argv + 1);
     if (strcmp(what, "attention") && strcmp(what, "embeddings") && strcmp(what, "positions")) {
+        if (gb_cli_help_mode()) return 0; /* `export --help`: the usage printed is the answer */
         if (!*what)
             gb_fail(&err, GB_ERR_INPUT, "export: say what to export: attention, embeddings, positions or distribution");
         else gb_fail(&err, GB_ERR_INPUT, "export: '%s' is not attention, embeddings, positions or distribution", what);

@@ -61,7 +61,7 @@ void gb_heatmap_layout(const gb_heatmap *hm, gb_rect r, const gb_theme *t, gb_he
     double W = fmax(1, area.w - g->row_label_w);
     double cw = W / fmax(1, hm->cols);
     /* numbers stay horizontal and are thinned; words turn vertical when crowded */
-    g->col_vertical = hm->col_labels && col_w + 6 > cw;
+    g->col_vertical = hm->col_labels && col_w + 8 > cw; /* the same margin as the thinning below */
     g->col_label_h = g->col_vertical ? col_w + 6 : th_col + 4;
     double H = fmax(1, area.h - g->col_label_h);
     double ch = H / fmax(1, hm->rows);

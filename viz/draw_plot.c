@@ -55,7 +55,10 @@ static void draw_value_axis(cairo_t *cr, gb_rect plot, double vmax, const char *
         char buf[32];
         gb_format_tick(ticks[i], step, buf, sizeof buf);
         gb_set_rgb(cr, t->fg_dim);
-        gb_text_draw(cr, &fs, buf, x, plot.y + plot.h + 3, GB_CENTER, GB_TOP, 0);
+        /* a tick at the very end is right-aligned so it stays inside the panel */
+        bool at_end = x > plot.x + plot.w - 12;
+        gb_text_draw(cr, &fs, buf, at_end ? x + 2 : x, plot.y + plot.h + 3, at_end ? GB_RIGHT : GB_CENTER,
+                     GB_TOP, 0);
     }
     if (name) {
         fs.bold = true;

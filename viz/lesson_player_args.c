@@ -22,6 +22,7 @@ void gb_lesson_view_select(gb_lesson_checker *c, const gb_lesson_state *st_in, g
     }
     const gb_lesson_state *st = &hl;
     if (strcmp(st->view, "attention") == 0) gb_lesson_select_positions(c, st, &a->query, &a->key);
+    if (strcmp(st->view, "translation") == 0 && st->n_select >= 2) gb_view_translation_select(st->model, st->prompt, st->select[0], st->select[1], &a->query, &a->key);
     int ids[2], n = strcmp(st->view, "embeddings") == 0 ? gb_lesson_select_ids(c, st, ids, 2) : 0;
     if (n > 0 && cap > 0) {
         if (n == 1) snprintf(pick, cap, "%d", ids[0]);

@@ -38,6 +38,17 @@ static void choose_threads(void) {
     gb_blas_set_threads(n >= 1 && n <= 256 ? n : 1);
 }
 
+/* --help or -h anywhere after the command name, but not as an option's value
+ * (a prompt may be "-h"): only where an option name could stand. */
+static bool wants_help(int argc, char **argv) {
+    for (int i = 2; i < argc; i++) {
+        bool after_option = i > 2 && argv[i - 1][0] == '-' && !strchr(argv[i - 1], '=');
+        if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) && !after_option) return true;
+        if (strcmp(argv[i], "--") == 0) return false;
+    }
+    return false;
+}
+
 int main(int argc, char **argv) {
     gb_blas_reexec_if_needed(argc, argv);
     choose_threads();
@@ -82,6 +93,12 @@ int main(int argc, char **argv) {
     if (!c) {
         fprintf(stderr, "glassbox: unknown command '%s' (see 'glassbox --help')\n", cmd);
         return 2;
+    }
+    if (wants_help(argc, argv)) {
+        /* `glassbox CMD [SUB] --help`: the usage, then the command's own option list */
+        printf("%s\n\n%s\n\n", c->summary, c->usage);
+        gb_cli_set_help_mode(true);
+        return c->run(argc - 1, argv + 1);
     }
     return c->run(argc - 1, argv + 1);
 }

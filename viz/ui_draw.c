@@ -48,7 +48,10 @@ static void draw_slider(cairo_t *cr, const gb_widget *w, const gb_theme *t, bool
     gb_rect lr, tr, vr;
     gb_ui_slider_parts(w, t, &lr, &tr, &vr);
     gb_font fb = gb_font_body(t);
-    gb_set_rgb(cr, t->fg);
+    /* a disabled slider (a setting the current choice does not use) is drawn
+     * grey from end to end, so nobody reads its value as in force */
+    gb_rgb ink = w->disabled ? t->fg_dim : t->fg, acc = w->disabled ? t->grid : t->accent;
+    gb_set_rgb(cr, ink);
     if (w->label[0]) gb_text_draw(cr, &fb, w->label, lr.x, lr.y + lr.h / 2, GB_LEFT, GB_MIDDLE, lr.w);
     double cy = tr.y + tr.h / 2, kx = gb_ui_slider_x(w, tr);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
@@ -57,15 +60,15 @@ static void draw_slider(cairo_t *cr, const gb_widget *w, const gb_theme *t, bool
     cairo_move_to(cr, tr.x + 8, cy);
     cairo_line_to(cr, tr.x + tr.w - 8, cy);
     cairo_stroke(cr);
-    gb_set_rgb(cr, t->accent);
+    gb_set_rgb(cr, w->disabled ? t->fg_dim : acc);
     cairo_move_to(cr, tr.x + 8, cy);
     cairo_line_to(cr, kx, cy);
     cairo_stroke(cr);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
     cairo_arc(cr, kx, cy, fmin(8, tr.h / 2 - 1), 0, 2 * GB_PI);
-    gb_set_rgb(cr, w->pressed || w->hot ? t->accent : t->panel);
+    gb_set_rgb(cr, !w->disabled && (w->pressed || w->hot) ? acc : t->panel);
     cairo_fill_preserve(cr);
-    gb_set_rgb(cr, t->accent);
+    gb_set_rgb(cr, w->disabled ? t->fg_dim : acc);
     cairo_set_line_width(cr, 2);
     cairo_stroke(cr);
     gb_rect vb = gb_rect_inset(vr, 2);
@@ -75,7 +78,7 @@ static void draw_slider(cairo_t *cr, const gb_widget *w, const gb_theme *t, bool
     const char *shown = b;
     if (w->editing) shown = w->text.s ? w->text.s : "";
     else snprintf(b, sizeof b, "%.*f", w->decimals, w->value);
-    gb_set_rgb(cr, t->fg);
+    gb_set_rgb(cr, ink);
     gb_text_draw(cr, &fb, shown, vb.x + vb.w - 6, vb.y + vb.h / 2, GB_RIGHT, GB_MIDDLE, vb.w - 8);
     if (focused && !w->editing) focus_ring(cr, tr, t);
 }

@@ -12,6 +12,7 @@ static const gb_view *const VIEWS[] = {
     &gb_view_attention,
     &gb_view_lens,
     &gb_view_distribution, &gb_view_generation, &gb_view_compare,
+    &gb_view_translation, &gb_view_classification,
     NULL,
 };
 

@@ -121,6 +121,10 @@ extern const gb_view gb_view_embeddings;
 extern const gb_view gb_view_attention;
 extern const gb_view gb_view_lens;
 extern const gb_view gb_view_distribution, gb_view_generation, gb_view_compare;
+extern const gb_view gb_view_translation, gb_view_classification;
+/* A lesson's "@select horse cheval" on the translation view: the row that writes the English word and the French
+ * word's column in the greedy translation of prompt by model (NULL: classroom-translate); -1, -1 if not found. */
+void gb_view_translation_select(const char *model, const char *prompt, const char *english, const char *french, int *query, int *key);
 
 /* Helpers shared by views: the title block at the top of a view, returning the
  * rest of the area; a centred message in a rectangle. */

@@ -302,7 +302,7 @@ static void lens_draw(cairo_t *cr, double w, double h, const void *self, const g
         labs[r] = lab_buf[r];
     }
     gb_bars b = {.values = v->top_prob, .n = v->rows, .labels = labs, .value_axis = "probability",
-                 .highlight = v->rows - 1, .hover = v->hover_r, .decimals = 3, .vmax = 0};
+                 .highlight = v->rows - 1, .hover = v->hover_r, .decimals = 3, .vmax = 1.0 /* probabilities: one scale at every depth */};
     gb_draw_bars(cr, in, &b, t);
     if (sh->interactive) gb_ui_draw(cr, &v->ui);
 }
