@@ -229,12 +229,7 @@ static void test_window_hover_token(void **state) {
     printf("  token under the pointer: %d\n", found);
     assert_int_equal(found, 0); /* the first chip of panel 3: <s> */
     long frames = gb_window_frames(win);
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_WINDOWEVENT;
-    e.window.windowID = gb_window_id(win);
-    e.window.event = SDL_WINDOWEVENT_LEAVE;
-    SDL_PushEvent(&e);
+    gbv_push_leave(win);
     settle(win);
     assert_int_equal((int)win_state(win)[5], -1);
     assert_true(gb_window_frames(win) > frames); /* the tip went away: redrawn */

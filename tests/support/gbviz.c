@@ -108,6 +108,15 @@ void gbv_push_motion(gb_window *win, double x, double y, Uint32 held) {
     SDL_PushEvent(&e);
 }
 
+void gbv_push_leave(gb_window *win) {
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = SDL_WINDOWEVENT;
+    e.window.windowID = gb_window_id(win);
+    e.window.event = SDL_WINDOWEVENT_LEAVE;
+    SDL_PushEvent(&e);
+}
+
 void gbv_push_click(gb_window *win, double x, double y) {
     gbv_push_button(win, SDL_MOUSEBUTTONDOWN, x, y);
     gbv_push_button(win, SDL_MOUSEBUTTONUP, x, y);

@@ -60,6 +60,8 @@ void gbv_push_text(gb_window *win, const char *s);
 void gbv_push_button(gb_window *win, Uint32 type, double x, double y);
 /* The pointer moves to (x, y) with `held` buttons down (SDL_BUTTON_LMASK: a drag; 0: a hover). */
 void gbv_push_motion(gb_window *win, double x, double y, Uint32 held);
+/* The pointer leaves the window. */
+void gbv_push_leave(gb_window *win);
 /* A left click (press and release) at (x, y). */
 void gbv_push_click(gb_window *win, double x, double y);
 /* Handle events: `before` steps, then (if idle_s > 0) wait until no job runs
