@@ -34,6 +34,17 @@ static dist_view *open_view(const char *name, const gb_view_args *a) {
     return self;
 }
 
+/* The generation view after `steps` steps drawn from seed, laid out at 1000x760 with *sh. */
+static dist_view *open_generation(int steps, uint64_t seed, gb_shared *sh) {
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = steps, a.seed = seed;
+    dist_view *v = open_view("generation", &a);
+    *sh = shared();
+    gb_view_generation.layout(v, 1000, 760, sh);
+    return v;
+}
+
 static gb_event key(gb_key k, unsigned ch) { return (gb_event){.type = GB_EV_KEY, .key = k, .ch = ch}; }
 
 static void test_step_and_back(void **state) {
@@ -197,12 +208,8 @@ static double check_attention(const dist_view *v, int layer, int head) {
  * (the last layer's average by default); Up, h and a change layer and head. */
 static void test_attention_panel(void **state) {
     (void)state;
-    gb_view_args a;
-    gb_view_args_defaults(&a);
-    a.steps = 5, a.seed = 3;
-    dist_view *v = open_view("generation", &a);
-    gb_shared sh = shared();
-    gb_view_generation.layout(v, 1000, 760, &sh);
+    gb_shared sh;
+    dist_view *v = open_generation(5, 3, &sh);
     int path[16], L = g_model->cfg.n_layers;
     assert_int_equal(gb_session_path(v->p.s, 0, path, 16), 5);
     double x, y;
@@ -249,12 +256,8 @@ static double path_logprob(const gb_samp *p, int branch) {
  * branches with that token forced; generation goes on to the old length. */
 static void test_forced_branch(void **state) {
     (void)state;
-    gb_view_args a;
-    gb_view_args_defaults(&a);
-    a.steps = 6, a.seed = 5;
-    dist_view *v = open_view("generation", &a);
-    gb_shared sh = shared();
-    gb_view_generation.layout(v, 1000, 760, &sh);
+    gb_shared sh;
+    dist_view *v = open_generation(6, 5, &sh);
     int path[16];
     gb_session_path(v->p.s, 0, path, 16);
     gb_samp_show(&v->p, path[2]);
