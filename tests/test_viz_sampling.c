@@ -237,6 +237,24 @@ static void test_attention_panel(void **state) {
     gb_view_generation.destroy(v);
 }
 
+/* The generation view opened again from a saved session (--session file):
+ * the same tree as v's. */
+static dist_view *reopened(const dist_view *v, const char *file) {
+    int r1, c1, r2, c2;
+    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
+    float copy[64 * 5];
+    assert_true(r1 * c1 <= 64 * 5);
+    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
+    gb_view_args b;
+    gb_view_args_defaults(&b);
+    b.session = file;
+    dist_view *w = open_view("generation", &b);
+    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
+    assert_int_equal(r1, r2);
+    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    return w;
+}
+
 /* The log-probability of a branch's path summed from the recorded distributions. */
 static double path_logprob(const gb_samp *p, int branch) {
     int nodes[64], n = gb_session_path(p->s, branch, nodes, 64);
@@ -297,18 +315,7 @@ static void test_forced_branch(void **state) {
     const char *file = gbt_tmp("forced_session.safetensors");
     gb_error err = {0};
     gbt_assert_ok(gb_samp_save(&v->p, file, &err), &err);
-    int r1, c1, r2, c2;
-    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
-    float copy[64 * 5];
-    assert_true(r1 * c1 <= 64 * 5);
-    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
-    gb_view_args b;
-    gb_view_args_defaults(&b);
-    b.session = file;
-    dist_view *w = open_view("generation", &b);
-    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
-    assert_int_equal(r1, r2);
-    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    dist_view *w = reopened(v, file);
     int forced = 0;
     for (int i = 0; i < gb_session_n_nodes(w->p.s); i++) forced += gb_session_node_at(w->p.s, i)->forced;
     assert_int_equal(forced, 2);
@@ -365,18 +372,7 @@ static void test_session_save_load(void **state) {
     }
     gb_session_free(s2);
     /* the view replays it */
-    int r1, c1, r2, c2;
-    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
-    float copy[64 * 5];
-    assert_true(r1 * c1 <= 64 * 5);
-    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
-    gb_view_args b;
-    gb_view_args_defaults(&b);
-    b.session = path;
-    dist_view *w = open_view("generation", &b);
-    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
-    assert_int_equal(r1, r2);
-    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    dist_view *w = reopened(v, path);
     assert_int_equal(w->p.seed, 4);
     gb_view_generation.destroy(w);
     gb_view_generation.destroy(v);
