@@ -229,14 +229,8 @@ static void test_interventions_change_prediction(void **state) {
 
 /* A random encoder-decoder model, saved and loaded like a real one. */
 static gb_model *encdec_model(void) {
-    gb_config c;
-    gb_config_defaults(&c, GB_ARCH_ENCDEC);
-    c.vocab_size = 40, c.d_model = 16, c.n_layers = 2, c.n_enc_layers = 2, c.n_heads = 2, c.n_kv_heads = 2;
-    c.d_head = 8, c.d_ff = 32, c.max_seq = 32, c.pos = GB_POS_SINUSOIDAL;
-    gb_model *m = NULL;
+    gb_model *m = gbv_tiny_encdec();
     gb_error err = {0};
-    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
-    gb_model_init_random(m, 7, 0.3f);
     const char *path = gbt_tmp("encdec.safetensors");
     gbt_assert_ok(gb_model_save(m, path, NULL, &err), &err);
     gb_model_free(m);

@@ -70,14 +70,7 @@ static void test_intervention(void **state) {
 
 static void test_cross(void **state) {
     (void)state;
-    gb_config c;
-    gb_config_defaults(&c, GB_ARCH_ENCDEC);
-    c.vocab_size = 40, c.d_model = 16, c.n_layers = 2, c.n_enc_layers = 2, c.n_heads = 2, c.n_kv_heads = 2;
-    c.d_head = 8, c.d_ff = 32, c.max_seq = 32, c.pos = GB_POS_SINUSOIDAL;
-    gb_model *m = NULL;
-    gb_error err = {0};
-    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
-    gb_model_init_random(m, 7, 0.3f);
+    gb_model *m = gbv_tiny_encdec();
     gb_view_args a = base();
     a.ids = "1,7,9,12,20";
     a.source_ids = "3,4,5,6,30,2,8";

@@ -39,6 +39,18 @@ void gbv_check_image(cairo_surface_t *img, const char *name, int tolerance, doub
 
 /* ---- views without a window ---- */
 
+gb_model *gbv_tiny_encdec(void) {
+    gb_config c;
+    gb_config_defaults(&c, GB_ARCH_ENCDEC);
+    c.vocab_size = 40, c.d_model = 16, c.n_layers = 2, c.n_enc_layers = 2, c.n_heads = 2, c.n_kv_heads = 2;
+    c.d_head = 8, c.d_ff = 32, c.max_seq = 32, c.pos = GB_POS_SINUSOIDAL;
+    gb_model *m = NULL;
+    gb_error err = {0};
+    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
+    gb_model_init_random(m, 7, 0.3f);
+    return m;
+}
+
 void *gbv_view_open(const gb_view *v, const gb_view_args *a, const gb_shared *sh) {
     assert_non_null(v);
     gb_error err = {0};

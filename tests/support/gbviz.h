@@ -22,6 +22,7 @@
 #include <cairo.h>
 
 #include "app.h"
+#include "glassbox/model.h"
 #include "view.h"
 
 /* ---- setup ---- */
@@ -42,6 +43,10 @@ bool gbv_use_fonts(void);
 void gbv_check_image(cairo_surface_t *img, const char *name, int tolerance, double max_bad_frac);
 
 /* ---- views without a window ---- */
+
+/* A tiny random encoder-decoder (vocabulary 40, 2 + 2 layers of 16, 2 heads,
+ * sinusoidal positions, seed 7) for the cross-attention views. */
+gb_model *gbv_tiny_encdec(void);
 
 /* Create v from a and settle it with sh; fails the test with the view's error. */
 void *gbv_view_open(const gb_view *v, const gb_view_args *a, const gb_shared *sh);
