@@ -7,6 +7,7 @@
  * them, @image shows in the panel. The start screen's Lessons button opens
  * the bundled lessons; `glassbox --lesson FILE` opens the player. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
 
@@ -30,36 +31,10 @@ static gb_window *WIN;
 static gb_player *P;
 static char MISSING[64];
 
-static void push_key(SDL_Keycode k, Uint16 mod) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = gb_window_id(WIN);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    SDL_PushEvent(&e);
-}
+/* A click in the middle of r. */
+static void click(gb_rect r) { gbv_push_click(WIN, r.x + r.w / 2, r.y + r.h / 2); }
 
-static void click(gb_rect r) {
-    for (int i = 0; i < 2; i++) {
-        SDL_Event e;
-        SDL_zero(e);
-        e.type = i ? SDL_MOUSEBUTTONUP : SDL_MOUSEBUTTONDOWN;
-        e.button.windowID = gb_window_id(WIN);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = i ? SDL_RELEASED : SDL_PRESSED;
-        e.button.clicks = 1;
-        e.button.x = (int)(r.x + r.w / 2), e.button.y = (int)(r.y + r.h / 2);
-        SDL_PushEvent(&e);
-    }
-}
-
-static void settle(void) {
-    for (int i = 0; i < 4; i++) gb_window_step(WIN, 0);
-    assert_true(gb_window_idle(WIN, 60));
-    for (int i = 0; i < 4; i++) gb_window_step(WIN, 0);
-}
+static void settle(void) { gbv_settle(WIN, 4, 60, 4); }
 
 static const char *current_view(void) {
     gb_app *a = gb_window_app(WIN);
@@ -83,7 +58,7 @@ static int setup(void **state) {
     gb_view_args_defaults(&a);
     a.prompt = "Hi";
     gb_shared base = {.theme = gb_theme_normal()};
-    gbt_assert_ok(gb_window_open(&WIN, &a, &base, &(gb_window_opts){1280, 800, "positions"}, &err), &err);
+    WIN = gbv_window_open(&a, &base, 1280, 800, "positions", 0);
     gb_player_attach(P, gb_window_app(WIN));
     settle();
     return 0;
@@ -114,16 +89,16 @@ static void test_first_step_applied(void **state) {
 
 static void test_keys_move_between_steps(void **state) {
     (void)state;
-    push_key(SDLK_PAGEDOWN, 0);
+    gbv_push_key(WIN, SDLK_PAGEDOWN, 0);
     settle();
     assert_int_equal(gb_player_step(P), 1);
     assert_string_equal(current_view(), "positions");
     assert_string_equal(gb_window_app(WIN)->prompt.text.s, "the dog chased the cat");
-    push_key(SDLK_LEFT, KMOD_LALT);
+    gbv_push_key(WIN, SDLK_LEFT, KMOD_LALT);
     settle();
     assert_int_equal(gb_player_step(P), 0);
     assert_string_equal(current_view(), "attention");
-    push_key(SDLK_PAGEUP, 0); /* already at the first step: stays */
+    gbv_push_key(WIN, SDLK_PAGEUP, 0); /* already at the first step: stays */
     settle();
     assert_int_equal(gb_player_step(P), 0);
 }
@@ -134,7 +109,7 @@ static void test_buttons_and_exploring(void **state) {
     settle();
     assert_int_equal(gb_player_step(P), 1);
     /* the views stay explorable: switching tabs works and the step stays */
-    push_key(SDLK_1, KMOD_LCTRL);
+    gbv_push_key(WIN, SDLK_1, KMOD_LCTRL);
     settle();
     assert_int_equal(gb_window_app(WIN)->current, 0);
     assert_int_equal(gb_player_step(P), 1);
@@ -174,13 +149,11 @@ static void test_picker(void **state) {
     gb_view_args a;
     gb_view_args_defaults(&a);
     gb_shared base = {.theme = gb_theme_normal()};
-    gb_window *w = NULL;
-    gbt_assert_ok(gb_window_open(&w, &a, &base, &(gb_window_opts){1280, 800, "positions"}, &err), &err);
+    gb_window *w = gbv_window_open(&a, &base, 1280, 800, "positions", 0);
     gb_player_attach(p, gb_window_app(w));
-    for (int i = 0; i < 4; i++) gb_window_step(w, 0);
+    gbv_settle(w, 4, 0, 0);
     gb_player_pick(p, 4); /* 05-attention.md */
-    for (int i = 0; i < 4; i++) gb_window_step(w, 0);
-    assert_true(gb_window_idle(w, 60));
+    gbv_settle(w, 4, 60, 0);
     assert_non_null(gb_player_title(p));
     assert_non_null(strstr(gb_player_title(p), "attention"));
     assert_true(gb_player_n_steps(p) >= 5);
@@ -243,16 +216,11 @@ static void test_view_args(void **state) {
 
 /* A window of 1280x800 with player p attached, settled. */
 static gb_window *open_with(gb_player *p) {
-    gb_error err = {0};
     gb_view_args a;
     gb_view_args_defaults(&a);
-    gb_shared base = {.theme = gb_theme_normal()};
-    gb_window *w = NULL;
-    gbt_assert_ok(gb_window_open(&w, &a, &base, &(gb_window_opts){1280, 800, "positions"}, &err), &err);
+    gb_window *w = gbv_window_open(&a, &(gb_shared){.theme = gb_theme_normal()}, 1280, 800, "positions", 0);
     gb_player_attach(p, gb_window_app(w));
-    for (int i = 0; i < 4; i++) gb_window_step(w, 0);
-    assert_true(gb_window_idle(w, 60));
-    for (int i = 0; i < 4; i++) gb_window_step(w, 0);
+    gbv_settle(w, 4, 60, 4);
     return w;
 }
 
@@ -399,19 +367,10 @@ static void test_highlight_and_image(void **state) {
     gb_player_free(p);
 }
 
+/* A click in the middle of r, then a few frames. */
 static void push_click(gb_window *w, gb_rect r) {
-    for (int i = 0; i < 2; i++) {
-        SDL_Event e;
-        SDL_zero(e);
-        e.type = i ? SDL_MOUSEBUTTONUP : SDL_MOUSEBUTTONDOWN;
-        e.button.windowID = gb_window_id(w);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = i ? SDL_RELEASED : SDL_PRESSED;
-        e.button.clicks = 1;
-        e.button.x = (int)(r.x + r.w / 2), e.button.y = (int)(r.y + r.h / 2);
-        SDL_PushEvent(&e);
-    }
-    for (int i = 0; i < 6; i++) gb_window_step(w, 0);
+    gbv_push_click(w, r.x + r.w / 2, r.y + r.h / 2);
+    gbv_settle(w, 6, 0, 0);
 }
 
 /* The start screen: the Lessons button (pushed clicks) opens the picker of the
@@ -442,14 +401,7 @@ static void test_start_screen_picker(void **state) {
     dist_view *v = sampling_view(w, "distribution");
     assert_int_equal(v->p.strategy, GB_STRAT_GREEDY); /* the lesson's first step: @sampling greedy */
     gbt_assert_ok(gb_window_screenshot(w, gbt_tmp("start-picker.png"), &(gb_error){0}), &(gb_error){0});
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = gb_window_id(w);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = SDLK_l;
-    e.key.keysym.mod = KMOD_LALT;
-    SDL_PushEvent(&e);
+    gbv_push_key(w, SDLK_l, KMOD_LALT);
     for (int i = 0; i < 4; i++) gb_window_step(w, 0);
     assert_false(gb_player_shown(p));
     assert_true(fabs(app->view_area.w - full) < 1e-9);
@@ -523,11 +475,7 @@ static void test_every_step_fits_the_panel(void **state) {
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     setenv("SDL_VIDEODRIVER", "dummy", 1);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: needs the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_step_applied),
         cmocka_unit_test(test_keys_move_between_steps),

@@ -3,6 +3,7 @@
  * changes its value, resize re-lays out, F11 / F1 / ? toggle, a tiny window
  * survives, and nothing is redrawn when nothing changed. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <unistd.h>
 
@@ -18,55 +19,10 @@ static gb_window *open_window(int w, int h) {
     gb_view_args_defaults(&a);
     a.dim = 16, a.length = 12;
     a.prompt = "Hi";
-    gb_shared base = {.theme = gb_theme_normal()};
-    gb_window *win = NULL;
-    gb_error err = {0};
-    gbt_assert_ok(gb_window_open(&win, &a, &base, &(gb_window_opts){w, h, "positions"}, &err), &err);
-    assert_true(gb_window_idle(win, 20)); /* the first job (encodings) ran on the worker */
-    return win;
+    return gbv_window_open(&a, &(gb_shared){.theme = gb_theme_normal()}, w, h, "positions", 20);
 }
 
-static void push_mouse(gb_window *win, Uint32 type, int x, int y) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = type;
-    if (type == SDL_MOUSEMOTION) {
-        e.motion.windowID = gb_window_id(win);
-        e.motion.x = x, e.motion.y = y;
-        e.motion.state = SDL_BUTTON_LMASK;
-    } else {
-        e.button.windowID = gb_window_id(win);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
-        e.button.clicks = 1;
-        e.button.x = x, e.button.y = y;
-    }
-    SDL_PushEvent(&e);
-}
-
-static void push_key(gb_window *win, SDL_Keycode k, Uint16 mod) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = gb_window_id(win);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    SDL_PushEvent(&e);
-}
-
-static void push_text(gb_window *win, const char *s) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_TEXTINPUT;
-    e.text.windowID = gb_window_id(win);
-    snprintf(e.text.text, sizeof e.text.text, "%s", s);
-    SDL_PushEvent(&e);
-}
-
-static void settle(gb_window *win) {
-    for (int i = 0; i < 5; i++) gb_window_step(win, 0);
-}
+static void settle(gb_window *win) { gbv_settle(win, 5, 0, 0); }
 
 /* Clicking the prompt box and typing (SDL_TEXTINPUT) edits the prompt. */
 static void test_typing_edits_prompt(void **state) {
@@ -74,13 +30,13 @@ static void test_typing_edits_prompt(void **state) {
     gb_window *win = open_window(900, 600);
     gb_app *app = gb_window_app(win);
     gb_rect r = app->prompt.r;
-    push_mouse(win, SDL_MOUSEBUTTONDOWN, (int)(r.x + r.w - 5), (int)(r.y + r.h / 2));
-    push_mouse(win, SDL_MOUSEBUTTONUP, (int)(r.x + r.w - 5), (int)(r.y + r.h / 2));
-    push_text(win, " there");
-    push_text(win, "\xC3\xA9");
-    push_key(win, SDLK_BACKSPACE, 0);
-    push_text(win, "!");
-    push_text(win, "?"); /* typed into the box: must not open the help */
+    gbv_push_button(win, SDL_MOUSEBUTTONDOWN, (int)(r.x + r.w - 5), (int)(r.y + r.h / 2));
+    gbv_push_button(win, SDL_MOUSEBUTTONUP, (int)(r.x + r.w - 5), (int)(r.y + r.h / 2));
+    gbv_push_text(win, " there");
+    gbv_push_text(win, "\xC3\xA9");
+    gbv_push_key(win, SDLK_BACKSPACE, 0);
+    gbv_push_text(win, "!");
+    gbv_push_text(win, "?"); /* typed into the box: must not open the help */
     settle(win);
     printf("  prompt is now '%s'\n", app->prompt.text.s);
     assert_string_equal(app->prompt.text.s, "Hi there!?");
@@ -100,9 +56,9 @@ static void test_slider_drag(void **state) {
     /* the slider's rect is in view coordinates: add the view area's origin */
     double x0 = app->view_area.x + len->r.x, y = app->view_area.y + len->r.y + len->r.h / 2;
     double knob = x0 + len->r.w * 0.3;
-    push_mouse(win, SDL_MOUSEBUTTONDOWN, (int)knob, (int)y);
-    push_mouse(win, SDL_MOUSEMOTION, (int)(x0 + len->r.w * 0.6), (int)y);
-    push_mouse(win, SDL_MOUSEBUTTONUP, (int)(x0 + len->r.w * 0.6), (int)y);
+    gbv_push_button(win, SDL_MOUSEBUTTONDOWN, (int)knob, (int)y);
+    gbv_push_motion(win, (int)(x0 + len->r.w * 0.6), (int)y, SDL_BUTTON_LMASK);
+    gbv_push_button(win, SDL_MOUSEBUTTONUP, (int)(x0 + len->r.w * 0.6), (int)y);
     settle(win);
     assert_true(gb_window_idle(win, 20));
     printf("  positions slider: %g -> %g\n", before, len->value);
@@ -129,23 +85,23 @@ static void test_shortcuts_toggle(void **state) {
     (void)state;
     gb_window *win = open_window(800, 600);
     gb_app *app = gb_window_app(win);
-    push_key(win, SDLK_F11, 0);
+    gbv_push_key(win, SDLK_F11, 0);
     settle(win);
     assert_true(app->fullscreen);
-    push_key(win, SDLK_F11, 0);
+    gbv_push_key(win, SDLK_F11, 0);
     settle(win);
     assert_false(app->fullscreen);
-    push_key(win, SDLK_F1, 0);
+    gbv_push_key(win, SDLK_F1, 0);
     settle(win);
     assert_true(app->help);
-    push_key(win, SDLK_ESCAPE, 0);
+    gbv_push_key(win, SDLK_ESCAPE, 0);
     settle(win);
     assert_false(app->help);
-    push_text(win, "?");
+    gbv_push_text(win, "?");
     settle(win);
     assert_true(app->help);
-    push_key(win, SDLK_F1, 0);
-    push_key(win, SDLK_F5, 0); /* presenter mode: bigger type */
+    gbv_push_key(win, SDLK_F1, 0);
+    gbv_push_key(win, SDLK_F5, 0); /* presenter mode: bigger type */
     settle(win);
     assert_false(app->help);
     assert_true(app->presenter && app->sh.theme == gb_theme_presenter());
@@ -159,7 +115,7 @@ static void test_ctrl_s_exports(void **state) {
     char cwd[1024];
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(gbt_tmpdir()), 0);
-    push_key(win, SDLK_s, KMOD_LCTRL);
+    gbv_push_key(win, SDLK_s, KMOD_LCTRL);
     settle(win);
     cairo_surface_t *img = cairo_image_surface_create_from_png("glassbox-positions.png");
     assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
@@ -181,13 +137,13 @@ static void test_hover_redraws_only_on_change(void **state) {
     gb_app *app = gb_window_app(win);
     /* a point in the left half of the view, inside the encoding matrix */
     int hx = (int)(app->view_area.x + app->view_area.w * 0.25), hy = (int)(app->view_area.y + app->view_area.h * 0.6);
-    push_mouse(win, SDL_MOUSEMOTION, 3, (int)(app->h - 3)); /* status line: nothing to hover */
+    gbv_push_motion(win, 3, (int)(app->h - 3), SDL_BUTTON_LMASK); /* status line: nothing to hover */
     settle(win);
     long f0 = gb_window_frames(win);
-    push_mouse(win, SDL_MOUSEMOTION, 4, (int)(app->h - 3));
+    gbv_push_motion(win, 4, (int)(app->h - 3), SDL_BUTTON_LMASK);
     settle(win);
     assert_int_equal(gb_window_frames(win), f0);
-    push_mouse(win, SDL_MOUSEMOTION, hx, hy);
+    gbv_push_motion(win, hx, hy, SDL_BUTTON_LMASK);
     settle(win);
     assert_true(gb_window_frames(win) > f0);
     gb_error err = {0};
@@ -199,7 +155,7 @@ static void test_hover_redraws_only_on_change(void **state) {
 static void test_help_overlay_screenshot(void **state) {
     (void)state;
     gb_window *win = open_window(1000, 700);
-    push_key(win, SDLK_F1, 0);
+    gbv_push_key(win, SDLK_F1, 0);
     settle(win);
     gb_error err = {0};
     gbt_assert_ok(gb_window_screenshot(win, gbt_tmp("help.png"), &err), &err);
@@ -213,7 +169,7 @@ static void test_no_redraw_when_idle(void **state) {
     long f0 = gb_window_frames(win);
     for (int i = 0; i < 5; i++) gb_window_step(win, 0);
     assert_int_equal(gb_window_frames(win), f0);
-    push_key(win, SDLK_F1, 0);
+    gbv_push_key(win, SDLK_F1, 0);
     settle(win);
     assert_true(gb_window_frames(win) > f0);
     gb_window_close(win);
@@ -223,8 +179,8 @@ static void test_no_redraw_when_idle(void **state) {
 static void test_tiny_window(void **state) {
     (void)state;
     gb_window *win = open_window(40, 30);
-    push_key(win, SDLK_F1, 0);
-    push_mouse(win, SDL_MOUSEMOTION, 10, 10);
+    gbv_push_key(win, SDLK_F1, 0);
+    gbv_push_motion(win, 10, 10, SDL_BUTTON_LMASK);
     settle(win);
     SDL_SetWindowSize(SDL_GetWindowFromID(gb_window_id(win)), 1, 1);
     settle(win);
@@ -236,11 +192,7 @@ static void test_tiny_window(void **state) {
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     setenv("SDL_VIDEODRIVER", "dummy", 1);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: needs the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_typing_edits_prompt),
         cmocka_unit_test(test_slider_drag),

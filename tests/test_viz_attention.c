@@ -6,9 +6,9 @@
  * `glassbox render attention|lens` writes PNG/SVG/PDF and refuses bad input
  * with one line and exit status 2. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
-#include <sys/stat.h>
 
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
@@ -28,12 +28,7 @@ static gb_model *load(const char *rel) {
 }
 
 static void *make(const gb_view *v, const gb_view_args *a, const gb_model *m) {
-    gb_error err = {0};
-    void *self = v->create(a, &err);
-    if (!self) fail_msg("create: %s", err.msg);
-    gb_shared sh = {.theme = gb_theme_normal(), .model = m};
-    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
-    return self;
+    return gbv_view_open(v, a, &(gb_shared){.theme = gb_theme_normal(), .model = m});
 }
 
 static gb_view_args args_ids(const char *ids) {
@@ -234,14 +229,8 @@ static void test_interventions_change_prediction(void **state) {
 
 /* A random encoder-decoder model, saved and loaded like a real one. */
 static gb_model *encdec_model(void) {
-    gb_config c;
-    gb_config_defaults(&c, GB_ARCH_ENCDEC);
-    c.vocab_size = 40, c.d_model = 16, c.n_layers = 2, c.n_enc_layers = 2, c.n_heads = 2, c.n_kv_heads = 2;
-    c.d_head = 8, c.d_ff = 32, c.max_seq = 32, c.pos = GB_POS_SINUSOIDAL;
-    gb_model *m = NULL;
+    gb_model *m = gbv_tiny_encdec();
     gb_error err = {0};
-    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
-    gb_model_init_random(m, 7, 0.3f);
     const char *path = gbt_tmp("encdec.safetensors");
     gbt_assert_ok(gb_model_save(m, path, NULL, &err), &err);
     gb_model_free(m);
@@ -463,57 +452,33 @@ static void test_tokenizer_prompt(void **state) {
 
 static void render_ok(const char *view, const char *ext, const char *const *extra, const char *magic) {
     char out[512];
-    snprintf(out, sizeof out, "%s", gbt_tmp(view));
-    strncat(out, ext, sizeof out - strlen(out) - 1);
-    const char *args[32] = {"render", view, "--model", gbt_fixture("gpt2_tiny_random"), "--ids", IDS, "--size", "480x320",
-                            "--out", out};
-    int k = 10;
-    for (int i = 0; extra && extra[i]; i++) args[k++] = extra[i];
-    args[k] = NULL;
-    char *err = NULL;
-    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
-    if (rc != 0) fail_msg("render %s%s: exit %d: %s", view, ext, rc, err);
-    free(err);
-    FILE *f = fopen(out, "rb");
-    assert_non_null(f);
-    char head[16] = {0};
-    assert_true(fread(head, 1, sizeof head, f) > 4);
-    fclose(f);
-    bool found = false;
-    for (size_t i = 0; i + strlen(magic) <= sizeof head; i++) found |= memcmp(head + i, magic, strlen(magic)) == 0;
-    assert_true(found);
+    snprintf(out, sizeof out, "%s%s", gbt_tmp(view), ext);
+    const char *args[32];
+    gbv_join_args(args, 32,
+                  (const char *[]){"render", view, "--model", gbt_fixture("gpt2_tiny_random"), "--ids", IDS, "--size",
+                                   "480x320", "--out", out, NULL},
+                  extra);
+    gbv_run_ok(args);
+    gbv_assert_file_starts(out, magic);
 }
 
 static void test_render_formats(void **state) {
     (void)state;
     const char *head[] = {"--layer", "1", "--head", "2", NULL};
-    render_ok("attention", ".png", NULL, "PNG");
+    render_ok("attention", ".png", NULL, "\x89PNG");
     render_ok("attention", ".svg", head, "<?xml");
     render_ok("attention", ".pdf", head, "%PDF");
     const char *lines[] = {"--lines", "--layer", "0", "--head", "1", "--off", "1.1", "--no-pos", NULL};
-    render_ok("attention", ".png", lines, "PNG");
-    render_ok("lens", ".png", NULL, "PNG");
+    render_ok("attention", ".png", lines, "\x89PNG");
+    render_ok("lens", ".png", NULL, "\x89PNG");
     render_ok("lens", ".pdf", NULL, "%PDF");
 }
 
 static void render_bad(const char *const *extra, const char *want) {
-    const char *out = gbt_tmp("bad.png");
-    remove(out);
-    const char *args[32] = {"render", "--model", gbt_fixture("gpt2_tiny_random"), "--out", out};
-    int k = 5;
-    for (int i = 0; extra[i]; i++) args[k++] = extra[i];
-    args[k] = NULL;
-    char *err = NULL;
-    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
-    printf("  exit %d: %s", rc, err ? err : "(nothing)\n");
-    assert_int_equal(rc, 2);
-    assert_non_null(err);
-    assert_non_null(strstr(err, want));
-    assert_non_null(strchr(err, '\n'));
-    assert_true(strchr(err, '\n') == err + strlen(err) - 1); /* one line */
-    struct stat st;
-    assert_true(stat(out, &st) != 0); /* no file left behind */
-    free(err);
+    const char *out = gbt_tmp("bad.png"), *args[32];
+    gbv_join_args(args, 32, (const char *[]){"render", "--model", gbt_fixture("gpt2_tiny_random"), "--out", out, NULL},
+                  extra);
+    gbv_expect_bad(args, want, out);
 }
 
 static void test_render_bad_input(void **state) {

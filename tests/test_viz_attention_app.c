@@ -4,6 +4,7 @@
  * cell chooses it for the arithmetic, Shift+click (and the button) switch a
  * head off and the prediction changes. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
 
@@ -21,11 +22,7 @@ static gb_window *open_window(int w, int h) {
     gb_view_args_defaults(&a);
     a.ids = "5,17,42,99,3,250,7,11,300,12";
     gb_shared base = {.theme = gb_theme_normal(), .model = g_model, .model_name = "gpt2_tiny_random"};
-    gb_window *win = NULL;
-    gb_error err = {0};
-    gbt_assert_ok(gb_window_open(&win, &a, &base, &(gb_window_opts){w, h, "attention"}, &err), &err);
-    assert_true(gb_window_idle(win, 20));
-    return win;
+    return gbv_window_open(&a, &base, w, h, "attention", 20);
 }
 
 static att_view *view_of(gb_window *win) {
@@ -34,34 +31,7 @@ static att_view *view_of(gb_window *win) {
     return app->self[app->current];
 }
 
-static void push_click(gb_window *win, double x, double y) {
-    SDL_Event e;
-    for (int k = 0; k < 2; k++) {
-        SDL_zero(e);
-        e.type = k ? SDL_MOUSEBUTTONUP : SDL_MOUSEBUTTONDOWN;
-        e.button.windowID = gb_window_id(win);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = k ? SDL_RELEASED : SDL_PRESSED;
-        e.button.clicks = 1;
-        e.button.x = (int)x, e.button.y = (int)y;
-        SDL_PushEvent(&e);
-    }
-}
-
-static void push_key(gb_window *win, SDL_Keycode k) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = gb_window_id(win);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    SDL_PushEvent(&e);
-}
-
-static void settle(gb_window *win) {
-    for (int i = 0; i < 5; i++) gb_window_step(win, 0);
-    assert_true(gb_window_idle(win, 20));
-}
+static void settle(gb_window *win) { gbv_settle(win, 5, 20, 0); }
 
 /* Window coordinates of the centre of thumbnail (layer, head). */
 static void thumb_xy(gb_window *win, int layer, int head, double *x, double *y) {
@@ -84,21 +54,21 @@ static void test_click_thumbnail_opens_head(void **state) {
     assert_false(v->open);
     double x, y;
     thumb_xy(win, 1, 2, &x, &y);
-    push_click(win, x, y);
+    gbv_push_click(win, x, y);
     settle(win);
     printf("  clicked (%.0f, %.0f): open %d, layer %d, head %d\n", x, y, v->open, v->layer, v->head);
     assert_true(v->open);
     assert_int_equal(v->layer, 1), assert_int_equal(v->head, 2);
     /* in the head view the grid moves to the left column; another click switches head */
     thumb_xy(win, 0, 3, &x, &y);
-    push_click(win, x, y);
+    gbv_push_click(win, x, y);
     settle(win);
     assert_int_equal(v->layer, 0), assert_int_equal(v->head, 3);
-    push_key(win, SDLK_RIGHT);
-    push_key(win, SDLK_DOWN);
+    gbv_push_key(win, SDLK_RIGHT, 0);
+    gbv_push_key(win, SDLK_DOWN, 0);
     settle(win);
     assert_int_equal(v->layer, 1), assert_int_equal(v->head, 0);
-    push_key(win, SDLK_ESCAPE);
+    gbv_push_key(win, SDLK_ESCAPE, 0);
     settle(win);
     assert_false(v->open);
     gb_window_close(win);
@@ -110,33 +80,33 @@ static void test_keys_toggle_scores_lines_and_scrub(void **state) {
     att_view *v = view_of(win);
     gb_app *app = gb_window_app(win);
     const gb_view *view = app->views[app->current];
-    push_key(win, SDLK_s);
+    gbv_push_key(win, SDLK_s, 0);
     settle(win);
     assert_true(v->open && v->scores);
     int r, c;
     const float *m = view->matrix(v, "scores", &r, &c);
     assert_true(isinf(m[0 * c + 1]) && m[0 * c + 1] < 0); /* masked scores are -inf */
-    push_key(win, SDLK_s);
+    gbv_push_key(win, SDLK_s, 0);
     settle(win);
     assert_false(v->scores);
-    push_key(win, SDLK_l);
+    gbv_push_key(win, SDLK_l, 0);
     settle(win);
     assert_true(v->lines);
-    push_key(win, SDLK_l);
-    push_key(win, SDLK_a);
+    gbv_push_key(win, SDLK_l, 0);
+    gbv_push_key(win, SDLK_a, 0);
     settle(win);
     assert_true(v->average && !v->lines);
-    push_key(win, SDLK_a);
+    gbv_push_key(win, SDLK_a, 0);
     /* scrub: two steps back, then the newest again */
-    push_key(win, SDLK_LEFTBRACKET);
-    push_key(win, SDLK_LEFTBRACKET);
+    gbv_push_key(win, SDLK_LEFTBRACKET, 0);
+    gbv_push_key(win, SDLK_LEFTBRACKET, 0);
     settle(win);
     view->matrix(v, "pattern", &r, &c);
     printf("  after two steps back: step %d, pattern %d x %d, slider %g\n", v->step, r, c, v->step_s.value);
     assert_int_equal(v->step, 8);
     assert_int_equal(r, 8), assert_int_equal(c, 8);
     assert_true(v->step_s.value == 8);
-    push_key(win, SDLK_END);
+    gbv_push_key(win, SDLK_END, 0);
     settle(win);
     assert_int_equal(v->step, 0); /* following the newest token */
     gb_window_close(win);
@@ -150,7 +120,7 @@ static void test_click_cell_chooses_it(void **state) {
     gb_app *app = gb_window_app(win);
     double x, y;
     thumb_xy(win, 1, 1, &x, &y);
-    push_click(win, x, y);
+    gbv_push_click(win, x, y);
     settle(win);
     gb_shared sh = gb_app_shared(app);
     att_geom g;
@@ -162,7 +132,7 @@ static void test_click_cell_chooses_it(void **state) {
     gb_rect area;
     att_head_slot(v, g.head, sh.theme, false, &hm, &area);
     gb_heatmap_layout(&hm, area, sh.theme, &hg);
-    push_click(win, app->view_area.x + hg.cells.x + 2.5 * hg.cw, app->view_area.y + hg.cells.y + 6.5 * hg.ch);
+    gbv_push_click(win, app->view_area.x + hg.cells.x + 2.5 * hg.cw, app->view_area.y + hg.cells.y + 6.5 * hg.ch);
     settle(win);
     printf("  chosen cell (%d, %d)\n", v->q, v->k);
     assert_int_equal(v->q, 6), assert_int_equal(v->k, 2);
@@ -186,7 +156,7 @@ static void test_switch_head_off_changes_prediction(void **state) {
     double x, y;
     thumb_xy(win, 0, 2, &x, &y);
     SDL_SetModState(KMOD_LSHIFT);
-    push_click(win, x, y);
+    gbv_push_click(win, x, y);
     settle(win);
     SDL_SetModState(KMOD_NONE);
     assert_false(v->open); /* Shift+click does not open it */
@@ -198,17 +168,17 @@ static void test_switch_head_off_changes_prediction(void **state) {
     printf("  L0H2 off: largest change of a next-token probability %.4f\n", d);
     assert_true(d > 1e-3);
     /* open it and use the button: on again, the prediction is back */
-    push_click(win, x, y);
+    gbv_push_click(win, x, y);
     settle(win);
     assert_true(v->open && v->layer == 0 && v->head == 2);
     gb_rect b = v->off_b.r;
-    push_click(win, app->view_area.x + b.x + b.w / 2, app->view_area.y + b.y + b.h / 2);
+    gbv_push_click(win, app->view_area.x + b.x + b.w / 2, app->view_area.y + b.y + b.h / 2);
     settle(win);
     assert_int_equal(v->n_off, 0);
     assert_null(v->rec.edited.tr);
     gbt_assert_close(view->matrix(v, "next", &r, &c), before, (size_t)V, 0, "prediction restored");
     /* 'p' removes the positional encodings */
-    push_key(win, SDLK_p);
+    gbv_push_key(win, SDLK_p, 0);
     settle(win);
     assert_true(v->no_pos && v->rec.edited.tr);
     gb_error err = {0};

@@ -4,50 +4,25 @@
  *     GB_UPDATE_IMAGES=1 ./build/tests/test_viz_attention_images
  * then LOOK at every changed PNG before committing it. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include "glassbox/model.h"
 #include "render.h"
 #include "text.h"
 #include "view.h"
 
-#define TOLERANCE 24
-#define MAX_BAD_FRAC 0.002
-
 static gb_model *g_gpt2;
 static const char *IDS = "5,17,42,99,3,250,7,11,300,12";
-
-static void check_image(cairo_surface_t *img, const char *name) {
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
-    const char *upd = getenv("GB_UPDATE_IMAGES");
-    if (upd && *upd == '1') {
-        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
-        printf("  %-28s reference written: %s\n", name, ref);
-        return;
-    }
-    cairo_surface_write_to_png(img, gbt_tmp(name));
-    gb_image_diff d;
-    gb_error err = {0};
-    gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
-    long total = (long)d.width * d.height;
-    printf("  %-28s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff, total,
-           TOLERANCE, d.max_diff);
-    assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
-}
 
 static void render(const char *view, const gb_view_args *a, const gb_model *m, const char *model_name, bool presenter,
                    const char *name, int w, int h) {
     const gb_view *v = gb_view_find(view);
-    gb_error err = {0};
-    void *self = v->create(a, &err);
-    if (!self) fail_msg("create: %s", err.msg);
     gb_shared sh = {.theme = gb_theme_get(presenter), .presenter = presenter, .model = m, .model_name = model_name};
-    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
+    void *self = gbv_view_open(v, a, &sh);
+    gb_error err = {0};
     gbt_assert_ok(v->check(self, &sh, &err), &err);
-    v->layout(self, w, h, &sh);
-    cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
-    assert_non_null(img);
-    check_image(img, name);
+    cairo_surface_t *img = gbv_render(v, self, &sh, w, h);
+    gbv_check_image(img, name, GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(img);
     v->destroy(self);
 }
@@ -95,14 +70,7 @@ static void test_intervention(void **state) {
 
 static void test_cross(void **state) {
     (void)state;
-    gb_config c;
-    gb_config_defaults(&c, GB_ARCH_ENCDEC);
-    c.vocab_size = 40, c.d_model = 16, c.n_layers = 2, c.n_enc_layers = 2, c.n_heads = 2, c.n_kv_heads = 2;
-    c.d_head = 8, c.d_ff = 32, c.max_seq = 32, c.pos = GB_POS_SINUSOIDAL;
-    gb_model *m = NULL;
-    gb_error err = {0};
-    gbt_assert_ok(gb_model_create(&c, &m, &err), &err);
-    gb_model_init_random(m, 7, 0.3f);
+    gb_model *m = gbv_tiny_encdec();
     gb_view_args a = base();
     a.ids = "1,7,9,12,20";
     a.source_ids = "3,4,5,6,30,2,8";
@@ -133,11 +101,7 @@ static int teardown(void **state) {
 
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: image tests need the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid),
         cmocka_unit_test(test_head),

@@ -1,6 +1,7 @@
 /* test_viz_draw.c - colour scales, text handling, layout rules and widgets
  * driven by abstract events (no window). */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include "glassbox/analysis.h"
 
@@ -301,11 +302,7 @@ static void test_scatter_geometry(void **state) {
 
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: needs the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_viridis_lightness_increases),
         cmocka_unit_test(test_diverging_symmetric_and_neutral),

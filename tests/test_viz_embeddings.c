@@ -7,9 +7,10 @@
  * context, invalid UTF-8, no model, tiny windows) gives messages, not
  * crashes; an image test; `glassbox render` refuses bad input in one line. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <SDL.h>
 
@@ -166,10 +167,7 @@ static void test_positions_sum(void **state) {
     gbt_assert_close(sum, e, (size_t)d, 0, "embedding strip == embed.weight[7]");
     gbt_assert_close(sum + d, p, (size_t)d, 0, "position strip == pos_embed.weight[2]");
     gbt_assert_close(sum + 2 * d, want, (size_t)d, 1e-6, "input strip == their sum");
-    v->layout(self, 900, 700, &sh);
-    cairo_surface_t *img = gb_render_image(v, self, &sh, 900, 700, 1.0);
-    assert_non_null(img);
-    cairo_surface_destroy(img);
+    cairo_surface_destroy(gbv_render(v, self, &sh, 900, 700));
     free(want);
     v->destroy(self);
     gb_view_model_close(&vm);
@@ -202,10 +200,7 @@ static void test_other_architectures(void **state) {
         assert_int_equal(v->pr.n, 4);
         assert_int_equal(v->pr.n_path, layers + 2);
         assert_null(view()->input_error(v));
-        view()->layout(v, 500, 300, &sh);
-        cairo_surface_t *img = gb_render_image(view(), v, &sh, 500, 300, 1.0);
-        assert_non_null(img);
-        cairo_surface_destroy(img);
+        cairo_surface_destroy(gbv_render(view(), v, &sh, 500, 300));
         view()->destroy(v);
         gb_model_free(m);
     }
@@ -218,10 +213,7 @@ static void draw_sizes(fixture *f) {
     for (int i = 0; i < 5; i++)
         for (int inter = 0; inter < 2; inter++) {
             f->sh.interactive = inter;
-            view()->layout(f->v, sizes[i][0], sizes[i][1], &f->sh);
-            cairo_surface_t *img = gb_render_image(view(), f->v, &f->sh, sizes[i][0], sizes[i][1], 1.0);
-            assert_non_null(img);
-            cairo_surface_destroy(img);
+            cairo_surface_destroy(gbv_render(view(), f->v, &f->sh, sizes[i][0], sizes[i][1]));
         }
 }
 
@@ -287,8 +279,7 @@ static void open_window(win_fixture *w) {
     a.tokenizer = tok;
     gb_shared base = {.theme = gb_theme_normal()};
     gb_view_model_share(&w->vm, &base);
-    gbt_assert_ok(gb_window_open(&w->win, &a, &base, &(gb_window_opts){1100, 760, "embeddings"}, &err), &err);
-    assert_true(gb_window_idle(w->win, 30));
+    w->win = gbv_window_open(&a, &base, 1100, 760, "embeddings", 30);
     w->app = gb_window_app(w->win);
     w->v = w->app->self[w->app->current];
     assert_true(w->v->computed && w->v->n_pts > 0);
@@ -299,28 +290,7 @@ static void close_window(win_fixture *w) {
     gb_view_model_close(&w->vm);
 }
 
-static void push_mouse(gb_window *win, Uint32 type, double x, double y) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = type;
-    if (type == SDL_MOUSEMOTION) {
-        e.motion.windowID = gb_window_id(win);
-        e.motion.x = (int)x, e.motion.y = (int)y;
-        e.motion.state = SDL_BUTTON_LMASK;
-    } else {
-        e.button.windowID = gb_window_id(win);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
-        e.button.clicks = 1;
-        e.button.x = (int)x, e.button.y = (int)y;
-    }
-    SDL_PushEvent(&e);
-}
-
-static void settle(gb_window *win) {
-    for (int i = 0; i < 5; i++) gb_window_step(win, 0);
-    assert_true(gb_window_idle(win, 30));
-}
+static void settle(gb_window *win) { gbv_settle(win, 5, 30, 0); }
 
 /* Window coordinates of point i of the scatter, as the view projects it. */
 static void screen_of(win_fixture *w, int i, double *x, double *y) {
@@ -347,10 +317,10 @@ static void test_window_drag_rotates(void **state) {
     open_window(&w);
     double yaw = w.v->cam.yaw, pitch = w.v->cam.pitch, x, y;
     screen_of(&w, w.v->pr.ids[0], &x, &y);
-    push_mouse(w.win, SDL_MOUSEBUTTONDOWN, x, y);
-    push_mouse(w.win, SDL_MOUSEMOTION, x + 40, y + 10);
-    push_mouse(w.win, SDL_MOUSEMOTION, x + 80, y + 20);
-    push_mouse(w.win, SDL_MOUSEBUTTONUP, x + 80, y + 20);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONDOWN, x, y);
+    gbv_push_motion(w.win, x + 40, y + 10, SDL_BUTTON_LMASK);
+    gbv_push_motion(w.win, x + 80, y + 20, SDL_BUTTON_LMASK);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONUP, x + 80, y + 20);
     settle(w.win);
     printf("  yaw %.2f -> %.2f, pitch %.2f -> %.2f, picks %d %d\n", yaw, w.v->cam.yaw, pitch, w.v->cam.pitch,
            w.v->pick[0], w.v->pick[1]);
@@ -363,7 +333,7 @@ static void test_window_drag_rotates(void **state) {
     e.type = SDL_MOUSEWHEEL;
     e.wheel.windowID = gb_window_id(w.win);
     e.wheel.y = 2;
-    push_mouse(w.win, SDL_MOUSEMOTION, x, y);
+    gbv_push_motion(w.win, x, y, SDL_BUTTON_LMASK);
     SDL_PushEvent(&e);
     settle(w.win);
     printf("  zoom %.2f -> %.2f\n", zoom, w.v->cam.zoom);
@@ -387,8 +357,8 @@ static void test_window_click_neighbor(void **state) {
             if (emb_neighbor_at(w.v, &g, &sh, x, y) == want) sx += x, sy += y, hits++;
     assert_true(hits > 0);
     hx = sx / hits, hy = sy / hits;
-    push_mouse(w.win, SDL_MOUSEBUTTONDOWN, hx + w.app->view_area.x, hy + w.app->view_area.y);
-    push_mouse(w.win, SDL_MOUSEBUTTONUP, hx + w.app->view_area.x, hy + w.app->view_area.y);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONDOWN, hx + w.app->view_area.x, hy + w.app->view_area.y);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONUP, hx + w.app->view_area.x, hy + w.app->view_area.y);
     settle(w.win);
     printf("  clicked the first neighbour (%d): picked %d\n", want, w.v->pick[0]);
     assert_int_equal(w.v->pick[0], want);
@@ -409,7 +379,7 @@ static void test_window_heatmap_hover(void **state) {
     gb_heatmap_geom hg;
     gb_heatmap_layout(&hm, emb_heat_rect(&g, &sh), sh.theme, &hg);
     double x = hg.cells.x + hg.cw * 10.5, y = hg.cells.y + hg.ch * 1.5; /* row 1, column 10 */
-    push_mouse(w.win, SDL_MOUSEMOTION, x + w.app->view_area.x, y + w.app->view_area.y);
+    gbv_push_motion(w.win, x + w.app->view_area.x, y + w.app->view_area.y, SDL_BUTTON_LMASK);
     settle(w.win);
     printf("  hovered row %d, column %d\n", w.v->heat_row, w.v->heat_col);
     assert_int_equal(w.v->heat_row, 1);
@@ -434,9 +404,9 @@ static void test_window_click_picks(void **state) {
     int a = w.v->pr.ids[1], b = w.v->pr.ids[2];
     double x, y;
     screen_of(&w, a, &x, &y);
-    push_mouse(w.win, SDL_MOUSEMOTION, x, y);
-    push_mouse(w.win, SDL_MOUSEBUTTONDOWN, x, y);
-    push_mouse(w.win, SDL_MOUSEBUTTONUP, x, y);
+    gbv_push_motion(w.win, x, y, SDL_BUTTON_LMASK);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONDOWN, x, y);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONUP, x, y);
     settle(w.win);
     int got_a = w.v->pick[0];
     double gx, gy;
@@ -445,8 +415,8 @@ static void test_window_click_picks(void **state) {
     printf("  clicked token %d's point: picked %d, %.1f px away\n", a, got_a, hypot(gx - x, gy - y));
     assert_true(hypot(gx - x, gy - y) <= 1.5); /* the point under the pointer */
     screen_of(&w, b, &x, &y);
-    push_mouse(w.win, SDL_MOUSEBUTTONDOWN, x, y);
-    push_mouse(w.win, SDL_MOUSEBUTTONUP, x, y);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONDOWN, x, y);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONUP, x, y);
     settle(w.win);
     printf("  second pick %d (token %d)\n", w.v->pick[1], b);
     assert_true(w.v->pick[1] >= 0 && w.v->pick[1] != got_a);
@@ -470,8 +440,8 @@ static void test_window_typing_updates(void **state) {
     open_window(&w);
     int n0 = w.v->pr.n;
     gb_rect r = w.app->prompt.r;
-    push_mouse(w.win, SDL_MOUSEBUTTONDOWN, r.x + r.w - 4, r.y + r.h / 2);
-    push_mouse(w.win, SDL_MOUSEBUTTONUP, r.x + r.w - 4, r.y + r.h / 2);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONDOWN, r.x + r.w - 4, r.y + r.h / 2);
+    gbv_push_button(w.win, SDL_MOUSEBUTTONUP, r.x + r.w - 4, r.y + r.h / 2);
     SDL_Event e;
     SDL_zero(e);
     e.type = SDL_TEXTINPUT;
@@ -520,21 +490,8 @@ static void embeddings_image(bool presenter, const char *name, int w, int h) {
     open_view(&f, STORIES, TOK512, "The cat sat", NULL);
     g_pick = NULL;
     f.sh.theme = gb_theme_get(presenter), f.sh.presenter = presenter;
-    view()->layout(f.v, w, h, &f.sh);
-    cairo_surface_t *img = gb_render_image(view(), f.v, &f.sh, w, h, 1.0);
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
-    const char *upd = getenv("GB_UPDATE_IMAGES");
-    if (upd && *upd == '1') {
-        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
-    } else {
-        cairo_surface_write_to_png(img, gbt_tmp(name));
-        gb_image_diff d;
-        gb_error err = {0};
-        gbt_assert_ok(gb_image_compare(img, ref, 24, &d, &err), &err);
-        printf("  %ld of %d pixels differ by more than 24 (largest %d)\n", d.n_diff, w * h, d.max_diff);
-        assert_true(d.n_diff <= (long)w * h / 500);
-    }
+    cairo_surface_t *img = gbv_render(view(), f.v, &f.sh, w, h);
+    gbv_check_image(img, name, GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(img);
     close_view(&f);
 }
@@ -549,23 +506,6 @@ static void test_embeddings_presenter_image(void **state) {
     embeddings_image(true, "embeddings_presenter", 1024, 640);
 }
 
-static bool exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static void expect_bad(const char *const *args, const char *needle, const char *out) {
-    char *err = NULL;
-    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
-    printf("  -> %d: %s", rc, err ? err : "(nothing)\n");
-    assert_int_equal(rc, 2);
-    assert_non_null(err);
-    assert_non_null(strstr(err, needle));
-    assert_int_equal(strchr(err, '\n') - err, (long)strlen(err) - 1);
-    free(err);
-    assert_false(exists(out));
-}
-
 static void test_render_cli(void **state) {
     (void)state;
     char model[1024], tok[1024];
@@ -576,23 +516,23 @@ static void test_render_cli(void **state) {
         const char *out = gbt_tmp(fmts[i]);
         const char *ok[] = {"render", "embeddings", "--model", model, "--tokenizer", tok, "--prompt", "Once upon a time",
                             "--pick", "291,280", "--token", "2", "--size", "800x500", "--out", out, NULL};
-        assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, ok), 0);
-        assert_true(exists(out));
+        gbv_run_ok(ok);
+        assert_true(access(out, F_OK) == 0);
     }
     const char *bad = gbt_tmp("bad.png");
     char ids[1200] = "1";
     for (int i = 0; i < 520; i++) strcat(ids, ",5"); /* stories260K reads 512 */
     const char *longp[] = {"render", "embeddings", "--model", model, "--ids", ids, "--out", bad, NULL};
-    expect_bad(longp, "at most 512", bad);
+    gbv_expect_bad(longp, "at most 512", bad);
     const char *pick[] = {"render", "embeddings", "--model", model, "--tokenizer", tok, "--prompt", "x", "--pick",
                           "9999", "--out", bad, NULL};
-    expect_bad(pick, "--pick", bad);
+    gbv_expect_bad(pick, "--pick", bad);
     const char *nomodel[] = {"render", "embeddings", "--out", bad, NULL};
-    expect_bad(nomodel, "needs a model", bad);
+    gbv_expect_bad(nomodel, "needs a model", bad);
     const char *notok[] = {"render", "embeddings", "--model", model, "--prompt", "x", "--out", bad, NULL};
-    expect_bad(notok, "tokenizer", bad);
+    gbv_expect_bad(notok, "tokenizer", bad);
     const char *pos[] = {"render", "positions", "--model", model, "--ids", ids, "--out", bad, NULL};
-    expect_bad(pos, "at most 512", bad);
+    gbv_expect_bad(pos, "at most 512", bad);
     const char *pos_ok[] = {"render", "positions", "--model", model, "--out", bad, NULL};
     char *err = NULL;
     assert_int_equal(gbt_run(NULL, 0, NULL, NULL, &err, pos_ok), 0); /* no tokenizer: the encoding alone */
@@ -601,11 +541,7 @@ static void test_render_cli(void **state) {
 
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: these tests need the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_projection_is_pca),
         cmocka_unit_test(test_path_starts_at_token_rope),

@@ -4,6 +4,7 @@
  *     GB_UPDATE_IMAGES=1 ./build/tests/test_viz_images
  * then LOOK at every changed PNG before committing it. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
 
@@ -13,31 +14,7 @@
 #include "ui.h"
 #include "view.h"
 
-#define TOLERANCE 24     /* per channel: antialiasing noise between cairo builds */
-#define MAX_BAD_FRAC 0.002
-
 typedef void (*paint_fn)(cairo_t *cr, int w, int h);
-
-/* Compare img with tests/images/name.png (or write it when updating). */
-static void check_image(cairo_surface_t *img, const char *name) {
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
-    const char *upd = getenv("GB_UPDATE_IMAGES");
-    if (upd && *upd == '1') {
-        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
-        printf("  %-28s reference written: %s\n", name, ref);
-        return;
-    }
-    /* keep what we drew beside the build for a look when a comparison fails */
-    cairo_surface_write_to_png(img, gbt_tmp(name));
-    gb_image_diff d;
-    gb_error err = {0};
-    gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
-    long total = (long)d.width * d.height;
-    printf("  %-28s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff,
-           total, TOLERANCE, d.max_diff);
-    assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
-}
 
 static cairo_surface_t *paint(int w, int h, paint_fn fn) {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
@@ -136,28 +113,28 @@ static void paint_widgets(cairo_t *cr, int w, int h) {
 static void test_heatmap_image(void **state) {
     (void)state;
     cairo_surface_t *s = paint(360, 260, paint_heatmap);
-    check_image(s, "heatmap");
+    gbv_check_image(s, "heatmap", GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(s);
 }
 
 static void test_plots_image(void **state) {
     (void)state;
     cairo_surface_t *s = paint(560, 220, paint_plots);
-    check_image(s, "plots");
+    gbv_check_image(s, "plots", GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(s);
 }
 
 static void test_chips_scatter_image(void **state) {
     (void)state;
     cairo_surface_t *s = paint(420, 380, paint_chips_scatter);
-    check_image(s, "chips_scatter");
+    gbv_check_image(s, "chips_scatter", GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(s);
 }
 
 static void test_widgets_image(void **state) {
     (void)state;
     cairo_surface_t *s = paint(420, 200, paint_widgets);
-    check_image(s, "widgets");
+    gbv_check_image(s, "widgets", GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(s);
 }
 
@@ -167,15 +144,10 @@ static void render_positions(bool presenter, const char *name, int w, int h) {
     gb_view_args a;
     gb_view_args_defaults(&a);
     a.dim = 16, a.length = 12;
-    gb_error err = {0};
-    void *self = v->create(&a, &err);
-    assert_non_null(self);
     gb_shared sh = {.theme = gb_theme_get(presenter), .presenter = presenter};
-    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
-    v->layout(self, w, h, &sh);
-    cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
-    assert_non_null(img);
-    check_image(img, name);
+    void *self = gbv_view_open(v, &a, &sh);
+    cairo_surface_t *img = gbv_render(v, self, &sh, w, h);
+    gbv_check_image(img, name, GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(img);
     v->destroy(self);
 }
@@ -192,11 +164,7 @@ static void test_positions_presenter_image(void **state) {
 
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: image tests need the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heatmap_image),
         cmocka_unit_test(test_plots_image),

@@ -4,10 +4,10 @@
  * references in tests/images/ (GB_UPDATE_IMAGES=1 rewrites them; look at
  * every changed PNG); the render and compare commands (PNG/SVG/PDF, bad input). */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
@@ -17,8 +17,6 @@
 #include "view_distribution.h"
 #include "view_distribution_view.h"
 
-#define TOLERANCE 24
-#define MAX_BAD_FRAC 0.002
 #define PROMPT "the teacher taught the"
 
 static gb_model *g_model;
@@ -27,13 +25,23 @@ static gb_shared shared(void) {
     return (gb_shared){.theme = gb_theme_normal(), .model = g_model, .model_name = "classroom", .prompt = PROMPT};
 }
 
-static dist_view *open_view(const char *name, gb_view_args *a) {
-    gb_error err = {0};
-    dist_view *v = gb_view_find(name)->create(a, &err);
-    if (!v) fail_msg("create: %s", err.msg);
+static dist_view *open_view(const char *name, const gb_view_args *a) {
+    const gb_view *v = gb_view_find(name);
     gb_shared sh = shared();
-    gbt_assert_ok(gb_view_settle(gb_view_find(name), v, &sh, &err), &err);
-    gbt_assert_ok(gb_view_find(name)->check(v, &sh, &err), &err);
+    dist_view *self = gbv_view_open(v, a, &sh);
+    gb_error err = {0};
+    gbt_assert_ok(v->check(self, &sh, &err), &err);
+    return self;
+}
+
+/* The generation view after `steps` steps drawn from seed, laid out at 1000x760 with *sh. */
+static dist_view *open_generation(int steps, uint64_t seed, gb_shared *sh) {
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.steps = steps, a.seed = seed;
+    dist_view *v = open_view("generation", &a);
+    *sh = shared();
+    gb_view_generation.layout(v, 1000, 760, sh);
     return v;
 }
 
@@ -200,12 +208,8 @@ static double check_attention(const dist_view *v, int layer, int head) {
  * (the last layer's average by default); Up, h and a change layer and head. */
 static void test_attention_panel(void **state) {
     (void)state;
-    gb_view_args a;
-    gb_view_args_defaults(&a);
-    a.steps = 5, a.seed = 3;
-    dist_view *v = open_view("generation", &a);
-    gb_shared sh = shared();
-    gb_view_generation.layout(v, 1000, 760, &sh);
+    gb_shared sh;
+    dist_view *v = open_generation(5, 3, &sh);
     int path[16], L = g_model->cfg.n_layers;
     assert_int_equal(gb_session_path(v->p.s, 0, path, 16), 5);
     double x, y;
@@ -233,6 +237,24 @@ static void test_attention_panel(void **state) {
     gb_view_generation.destroy(v);
 }
 
+/* The generation view opened again from a saved session (--session file):
+ * the same tree as v's. */
+static dist_view *reopened(const dist_view *v, const char *file) {
+    int r1, c1, r2, c2;
+    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
+    float copy[64 * 5];
+    assert_true(r1 * c1 <= 64 * 5);
+    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
+    gb_view_args b;
+    gb_view_args_defaults(&b);
+    b.session = file;
+    dist_view *w = open_view("generation", &b);
+    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
+    assert_int_equal(r1, r2);
+    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    return w;
+}
+
 /* The log-probability of a branch's path summed from the recorded distributions. */
 static double path_logprob(const gb_samp *p, int branch) {
     int nodes[64], n = gb_session_path(p->s, branch, nodes, 64);
@@ -252,12 +274,8 @@ static double path_logprob(const gb_samp *p, int branch) {
  * branches with that token forced; generation goes on to the old length. */
 static void test_forced_branch(void **state) {
     (void)state;
-    gb_view_args a;
-    gb_view_args_defaults(&a);
-    a.steps = 6, a.seed = 5;
-    dist_view *v = open_view("generation", &a);
-    gb_shared sh = shared();
-    gb_view_generation.layout(v, 1000, 760, &sh);
+    gb_shared sh;
+    dist_view *v = open_generation(6, 5, &sh);
     int path[16];
     gb_session_path(v->p.s, 0, path, 16);
     gb_samp_show(&v->p, path[2]);
@@ -297,18 +315,7 @@ static void test_forced_branch(void **state) {
     const char *file = gbt_tmp("forced_session.safetensors");
     gb_error err = {0};
     gbt_assert_ok(gb_samp_save(&v->p, file, &err), &err);
-    int r1, c1, r2, c2;
-    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
-    float copy[64 * 5];
-    assert_true(r1 * c1 <= 64 * 5);
-    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
-    gb_view_args b;
-    gb_view_args_defaults(&b);
-    b.session = file;
-    dist_view *w = open_view("generation", &b);
-    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
-    assert_int_equal(r1, r2);
-    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    dist_view *w = reopened(v, file);
     int forced = 0;
     for (int i = 0; i < gb_session_n_nodes(w->p.s); i++) forced += gb_session_node_at(w->p.s, i)->forced;
     assert_int_equal(forced, 2);
@@ -316,15 +323,13 @@ static void test_forced_branch(void **state) {
     gb_view_generation.destroy(v);
 }
 
-static void expect_bad(const char *const *args, const char *needle, const char *out);
-
 static void expect_bad_view(const char *good) {
     const char *out = gbt_tmp("sess.png");
     const char *args[] = {"render", "generation", "--model", "classroom", "--session", good, "--size", "640x400",
                           "--out", out, NULL};
-    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, args), 0);
+    gbv_run_ok(args);
     remove(out);
-    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--session", gbt_tmp("junk.safetensors"),
+    gbv_expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--session", gbt_tmp("junk.safetensors"),
                                 "--out", out, NULL}, "junk.safetensors", out);
 }
 
@@ -367,18 +372,7 @@ static void test_session_save_load(void **state) {
     }
     gb_session_free(s2);
     /* the view replays it */
-    int r1, c1, r2, c2;
-    const float *t1 = gb_view_generation.matrix(v, "tree", &r1, &c1);
-    float copy[64 * 5];
-    assert_true(r1 * c1 <= 64 * 5);
-    memcpy(copy, t1, (size_t)(r1 * c1) * sizeof *copy);
-    gb_view_args b;
-    gb_view_args_defaults(&b);
-    b.session = path;
-    dist_view *w = open_view("generation", &b);
-    const float *t2 = gb_view_generation.matrix(w, "tree", &r2, &c2);
-    assert_int_equal(r1, r2);
-    assert_memory_equal(copy, t2, (size_t)(r1 * c1) * sizeof *copy);
+    dist_view *w = reopened(v, path);
     assert_int_equal(w->p.seed, 4);
     gb_view_generation.destroy(w);
     gb_view_generation.destroy(v);
@@ -402,37 +396,12 @@ static void test_session_save_load(void **state) {
 
 /* ---- images ---- */
 
-static void check_image(cairo_surface_t *img, const char *name) {
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
-    const char *upd = getenv("GB_UPDATE_IMAGES");
-    if (upd && *upd == '1') {
-        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
-        printf("  %-24s reference written: %s\n", name, ref);
-        return;
-    }
-    cairo_surface_write_to_png(img, gbt_tmp(name));
-    gb_image_diff d;
-    gb_error err = {0};
-    gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
-    long total = (long)d.width * d.height;
-    printf("  %-24s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff, total,
-           TOLERANCE, d.max_diff);
-    assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
-}
-
 static void render(const char *view, const gb_view_args *a, const char *name, int w, int h) {
     const gb_view *v = gb_view_find(view);
-    gb_error err = {0};
-    void *self = v->create(a, &err);
-    if (!self) fail_msg("create: %s", err.msg);
     gb_shared sh = shared();
-    gbt_assert_ok(gb_view_settle(v, self, &sh, &err), &err);
-    gbt_assert_ok(v->check(self, &sh, &err), &err);
-    v->layout(self, w, h, &sh);
-    cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
-    assert_non_null(img);
-    check_image(img, name);
+    void *self = open_view(view, a);
+    cairo_surface_t *img = gbv_render(v, self, &sh, w, h);
+    gbv_check_image(img, name, GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(img);
     v->destroy(self);
 }
@@ -452,31 +421,6 @@ static void test_images(void **state) {
 
 /* ---- the commands ---- */
 
-static bool exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static void expect_bad(const char *const *args, const char *needle, const char *out) {
-    char *err = NULL;
-    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
-    printf("  -> %d: %s", rc, err);
-    assert_int_equal(rc, 2);
-    assert_non_null(strstr(err, needle));
-    assert_int_equal(strchr(err, '\n') - err, (long)strlen(err) - 1); /* one line */
-    free(err);
-    if (out) assert_false(exists(out));
-}
-
-static void expect_file(const char *path, const char *magic) {
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    char buf[8] = {0};
-    assert_true(fread(buf, 1, strlen(magic), fp) == strlen(magic));
-    fclose(fp);
-    assert_memory_equal(buf, magic, strlen(magic));
-}
-
 static void test_cli(void **state) {
     (void)state;
     const char *exts[] = {"png", "svg", "pdf"}, *magic[] = {"\x89PNG", "<?xml", "%PDF"};
@@ -487,44 +431,42 @@ static void test_cli(void **state) {
         const char *path = gbt_tmp(out);
         const char *args[] = {"render", views[i], "--model", "classroom", "--prompt", PROMPT, "--size", "640x400",
                               "--steps", "3", "--temperature", "0.7", "--top-k", "10", "--seed", "5", "--out", path, NULL};
-        assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, args), 0);
-        expect_file(path, magic[i]);
+        gbv_run_ok(args);
+        gbv_assert_file_starts(path, magic[i]);
     }
     for (int i = 0; i < 3; i++) {
         char out[64];
         snprintf(out, sizeof out, "compare_cmd.%s", exts[i]);
         const char *path = gbt_tmp(out);
         const char *args[] = {"compare", "--model", "classroom", "--prompt", PROMPT, "--out", path, NULL};
-        char *so = NULL;
-        assert_int_equal(gbt_run(NULL, 0, &so, NULL, NULL, args), 0);
-        free(so);
-        expect_file(path, magic[i]);
+        gbv_run_ok(args);
+        gbv_assert_file_starts(path, magic[i]);
     }
     /* the attention panel's layer and head */
     const char *lh = gbt_tmp("cli_gen_lh.png");
     const char *lh_args[] = {"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--size", "640x400",
                              "--steps", "3", "--layer", "1", "--head", "2", "--out", lh, NULL};
-    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, lh_args), 0);
-    expect_file(lh, "\x89PNG");
+    gbv_run_ok(lh_args);
+    gbv_assert_file_starts(lh, "\x89PNG");
     const char *bad = gbt_tmp("bad.png");
-    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--layer", "9",
+    gbv_expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--layer", "9",
                                 "--out", bad, NULL}, "--layer", bad);
-    expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--head", "40",
+    gbv_expect_bad((const char *[]){"render", "generation", "--model", "classroom", "--prompt", PROMPT, "--head", "40",
                                 "--out", bad, NULL}, "--head", bad);
-    expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--temperature", "-1", "--out", bad, NULL},
+    gbv_expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--temperature", "-1", "--out", bad, NULL},
                "--temperature", bad);
-    expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--top-p", "1.5", "--out", bad, NULL},
+    gbv_expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--top-p", "1.5", "--out", bad, NULL},
                "--top-p", bad);
-    expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--strategy", "beam", "--out", bad, NULL},
+    gbv_expect_bad((const char *[]){"render", "distribution", "--model", "classroom", "--strategy", "beam", "--out", bad, NULL},
                "--strategy", bad);
-    expect_bad((const char *[]){"render", "distribution", "--out", bad, NULL}, "needs a model", bad);
-    expect_bad((const char *[]){"render", "compare", "--model", "classroom", "--prompt", PROMPT, "--strategies", "t=-3",
+    gbv_expect_bad((const char *[]){"render", "distribution", "--out", bad, NULL}, "needs a model", bad);
+    gbv_expect_bad((const char *[]){"render", "compare", "--model", "classroom", "--prompt", PROMPT, "--strategies", "t=-3",
                                 "--out", bad, NULL}, "--strategies", bad);
-    expect_bad((const char *[]){"render", "compare", "--model", "classroom", "--prompt", PROMPT, "--at", "4000",
+    gbv_expect_bad((const char *[]){"render", "compare", "--model", "classroom", "--prompt", PROMPT, "--at", "4000",
                                 "--out", bad, NULL}, "--at", bad);
-    expect_bad((const char *[]){"compare", "--model", "classroom", "--prompt", PROMPT, "--strategies", "nope",
+    gbv_expect_bad((const char *[]){"compare", "--model", "classroom", "--prompt", PROMPT, "--strategies", "nope",
                                 "--out", bad, NULL}, "--strategies", bad);
-    expect_bad((const char *[]){"compare", "--model", "classroom", "--prompt", PROMPT, "--out", gbt_tmp("x.gif"), NULL},
+    gbv_expect_bad((const char *[]){"compare", "--model", "classroom", "--prompt", PROMPT, "--out", gbt_tmp("x.gif"), NULL},
                "--out", gbt_tmp("x.gif"));
 }
 
@@ -546,11 +488,7 @@ int main(int argc, char **argv) {
     char cache[1100];
     snprintf(cache, sizeof cache, "%s/cache", gbt_tmpdir());
     setenv("GLASSBOX_CACHE_DIR", cache, 1);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: image tests need the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step_and_back),
         cmocka_unit_test(test_temperature_resamples_without_forward),

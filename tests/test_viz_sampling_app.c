@@ -6,6 +6,7 @@
  * the layer/head keys change it, a click on another bar branches with that
  * token forced. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
 
@@ -28,11 +29,7 @@ static gb_window *open_window(const char *view, int steps) {
     a.steps = steps;
     a.seed = 2;
     gb_shared base = {.theme = gb_theme_normal(), .model = g_model, .model_name = "classroom"};
-    gb_window *win = NULL;
-    gb_error err = {0};
-    gbt_assert_ok(gb_window_open(&win, &a, &base, &(gb_window_opts){1280, 800, view}, &err), &err);
-    assert_true(gb_window_idle(win, 20));
-    return win;
+    return gbv_window_open(&a, &base, 1280, 800, view, 20);
 }
 
 static dist_view *view_of(gb_window *win) {
@@ -40,34 +37,7 @@ static dist_view *view_of(gb_window *win) {
     return app->self[app->current];
 }
 
-static void push_key(gb_window *win, SDL_Keycode k) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = gb_window_id(win);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    SDL_PushEvent(&e);
-}
-
-static void push_click(gb_window *win, double x, double y) {
-    SDL_Event e;
-    for (int k = 0; k < 2; k++) {
-        SDL_zero(e);
-        e.type = k ? SDL_MOUSEBUTTONUP : SDL_MOUSEBUTTONDOWN;
-        e.button.windowID = gb_window_id(win);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = k ? SDL_RELEASED : SDL_PRESSED;
-        e.button.clicks = 1;
-        e.button.x = (int)x, e.button.y = (int)y;
-        SDL_PushEvent(&e);
-    }
-}
-
-static void settle(gb_window *win) {
-    for (int i = 0; i < 5; i++) gb_window_step(win, 0);
-    assert_true(gb_window_idle(win, 20));
-}
+static void settle(gb_window *win) { gbv_settle(win, 5, 20, 0); }
 
 static void test_step_temperature_back(void **state) {
     (void)state;
@@ -75,7 +45,7 @@ static void test_step_temperature_back(void **state) {
     dist_view *v = view_of(win);
     assert_non_null(v->p.s);
     assert_int_equal(gb_samp_n_generated(&v->p), 0);
-    for (int i = 0; i < 3; i++) push_key(win, SDLK_SPACE);
+    for (int i = 0; i < 3; i++) gbv_push_key(win, SDLK_SPACE, 0);
     settle(win);
     assert_int_equal(gb_samp_n_generated(&v->p), 3);
     uint64_t fw = gb_session_forward_count(v->p.s);
@@ -84,7 +54,7 @@ static void test_step_temperature_back(void **state) {
     gb_app *app = gb_window_app(win);
     gb_rect lab, track, val;
     gb_ui_slider_parts(&v->temp, gb_theme_normal(), &lab, &track, &val);
-    push_click(win, app->view_area.x + track.x + 8 + 0.8 * (track.w - 16), app->view_area.y + track.y + track.h / 2);
+    gbv_push_click(win, app->view_area.x + track.x + 8 + 0.8 * (track.w - 16), app->view_area.y + track.y + track.h / 2);
     settle(win);
     printf("  temperature after the click: %.2f (forward passes %llu -> %llu)\n", v->p.temperature,
            (unsigned long long)fw, (unsigned long long)gb_session_forward_count(v->p.s));
@@ -94,7 +64,7 @@ static void test_step_temperature_back(void **state) {
     assert_true(v->p.rec.draw == u);
     assert_int_equal(gb_session_forward_count(v->p.s), fw);
     assert_int_equal(gb_samp_n_generated(&v->p), 3);
-    push_key(win, SDLK_BACKSPACE);
+    gbv_push_key(win, SDLK_BACKSPACE, 0);
     settle(win);
     assert_int_equal(gb_samp_n_generated(&v->p), 2);
     gb_error err = {0};
@@ -107,11 +77,11 @@ static void test_branch(void **state) {
     gb_window *win = open_window("generation", 5);
     dist_view *v = view_of(win);
     assert_int_equal(gb_samp_n_generated(&v->p), 5);
-    push_key(win, SDLK_LEFT);
-    push_key(win, SDLK_LEFT);
+    gbv_push_key(win, SDLK_LEFT, 0);
+    gbv_push_key(win, SDLK_LEFT, 0);
     settle(win);
     assert_int_equal(gb_session_node_at(v->p.s, v->p.shown)->depth, 2);
-    push_key(win, SDLK_b);
+    gbv_push_key(win, SDLK_b, 0);
     settle(win);
     assert_int_equal(gb_session_n_branches(v->p.s), 2);
     assert_int_equal(gb_session_branch_info(v->p.s, 1)->fork_depth, 2);
@@ -165,12 +135,12 @@ static void test_attention_and_forced_branch(void **state) {
     /* click the third token in the tree */
     double x, y;
     assert_true(gen_node_center(v, &sh, path[2], &x, &y));
-    push_click(win, app->view_area.x + x, app->view_area.y + y);
+    gbv_push_click(win, app->view_area.x + x, app->view_area.y + y);
     settle(win);
     assert_int_equal(v->p.shown, path[2]);
     expect_fresh_attention(v, L - 1, -1);
-    push_key(win, SDLK_UP);
-    push_key(win, SDLK_h);
+    gbv_push_key(win, SDLK_UP, 0);
+    gbv_push_key(win, SDLK_h, 0);
     settle(win);
     expect_fresh_attention(v, L - 2, 0);
     assert_int_equal(v->att_layer_dd.selected, L - 2);
@@ -188,7 +158,7 @@ static void test_attention_and_forced_branch(void **state) {
     }
     assert_true(want >= 0);
     uint64_t fw = gb_session_forward_count(v->p.s);
-    push_click(win, app->view_area.x + cx, app->view_area.y + cy + 4); /* inside the row, not on its edge */
+    gbv_push_click(win, app->view_area.x + cx, app->view_area.y + cy + 4); /* inside the row, not on its edge */
     settle(win);
     assert_int_equal(gb_session_n_branches(v->p.s), 2);
     const gb_session_node *f = gb_session_node_at(v->p.s, v->p.shown);

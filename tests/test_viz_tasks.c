@@ -6,9 +6,9 @@
  * ./build/tests/test_viz_tasks, then LOOK at the images); `glassbox render`
  * to PNG, SVG and PDF, and bad input refused with one line, exit 2, no file. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
-#include <sys/stat.h>
 
 #include "glassbox/model.h"
 #include "glassbox/tasks.h"
@@ -16,9 +16,6 @@
 #include "render.h"
 #include "text.h"
 #include "view.h"
-
-#define TOLERANCE 24
-#define MAX_BAD_FRAC 0.002
 
 static gb_model *g_tr, *g_cls, *g_lm;
 static gb_tokenizer *g_tr_tok, *g_cls_tok;
@@ -33,13 +30,9 @@ typedef struct shown {
 static shown open_view(const char *name, const gb_view_args *a, const gb_model *m, const char *model_name,
                        bool presenter, bool interactive) {
     shown s = {.v = gb_view_find(name)};
-    assert_non_null(s.v);
-    gb_error err = {0};
-    s.self = s.v->create(a, &err);
-    if (!s.self) fail_msg("create %s: %s", name, err.msg);
     s.sh = (gb_shared){.theme = gb_theme_get(presenter), .presenter = presenter, .interactive = interactive,
                        .model = m, .model_name = model_name, .prompt = a->prompt};
-    gbt_assert_ok(gb_view_settle(s.v, s.self, &s.sh, &err), &err);
+    s.self = gbv_view_open(s.v, a, &s.sh);
     return s;
 }
 
@@ -219,46 +212,21 @@ static void test_tiny_sizes(void **state) {
         for (int p = 0; p < 2; p++) {
             gb_view_args a = args_prompt(k ? "the book is not interesting ." : FROG);
             shown s = open_view(names[k], &a, models[k], "m", p, p);
-            for (size_t i = 0; i < sizeof SIZES / sizeof SIZES[0]; i++) {
-                s.v->layout(s.self, SIZES[i][0], SIZES[i][1], &s.sh);
-                cairo_surface_t *img = gb_render_image(s.v, s.self, &s.sh, SIZES[i][0], SIZES[i][1], 1.0);
-                assert_non_null(img);
-                cairo_surface_destroy(img);
-            }
+            for (size_t i = 0; i < sizeof SIZES / sizeof SIZES[0]; i++)
+                cairo_surface_destroy(gbv_render(s.v, s.self, &s.sh, SIZES[i][0], SIZES[i][1]));
             s.v->destroy(s.self);
         }
 }
 
 /* ---- images ---- */
 
-static void check_image(cairo_surface_t *img, const char *name) {
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
-    const char *upd = getenv("GB_UPDATE_IMAGES");
-    if (upd && *upd == '1') {
-        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
-        printf("  %-28s reference written: %s\n", name, ref);
-        return;
-    }
-    cairo_surface_write_to_png(img, gbt_tmp(name));
-    gb_image_diff d;
-    gb_error err = {0};
-    gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
-    long total = (long)d.width * d.height;
-    printf("  %-28s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff, total,
-           TOLERANCE, d.max_diff);
-    assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
-}
-
 static void image(const char *view, const gb_view_args *a, const gb_model *m, const char *model_name, bool presenter,
                   const char *name, int w, int h) {
     shown s = open_view(view, a, m, model_name, presenter, false);
     gb_error err = {0};
     gbt_assert_ok(s.v->check(s.self, &s.sh, &err), &err);
-    s.v->layout(s.self, w, h, &s.sh);
-    cairo_surface_t *img = gb_render_image(s.v, s.self, &s.sh, w, h, 1.0);
-    assert_non_null(img);
-    check_image(img, name);
+    cairo_surface_t *img = gbv_render(s.v, s.self, &s.sh, w, h);
+    gbv_check_image(img, name, GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(img);
     s.v->destroy(s.self);
 }
@@ -293,47 +261,24 @@ static void render_ok(const char *view, const char *model, const char *prompt, c
     char out[512];
     snprintf(out, sizeof out, "%s%s", gbt_tmp(view), ext);
     const char *args[] = {"render", view, "--model", model, "--prompt", prompt, "--size", "480x320", "--out", out, NULL};
-    char *err = NULL;
-    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
-    if (rc != 0) fail_msg("render %s%s: exit %d: %s", view, ext, rc, err);
-    free(err);
-    FILE *f = fopen(out, "rb");
-    assert_non_null(f);
-    char head[16] = {0};
-    assert_true(fread(head, 1, sizeof head, f) > 4);
-    fclose(f);
-    bool found = false;
-    for (size_t i = 0; i + strlen(magic) <= sizeof head; i++) found |= memcmp(head + i, magic, strlen(magic)) == 0;
-    assert_true(found);
+    gbv_run_ok(args);
+    gbv_assert_file_starts(out, magic);
 }
 
 static void test_render_formats(void **state) {
     (void)state;
-    render_ok("translation", "classroom-translate", FROG, ".png", "PNG");
+    render_ok("translation", "classroom-translate", FROG, ".png", "\x89PNG");
     render_ok("translation", "classroom-translate", FROG, ".svg", "<?xml");
     render_ok("translation", "classroom-translate", FROG, ".pdf", "%PDF");
-    render_ok("classification", "classroom-sentiment", "it was not a bad book .", ".png", "PNG");
+    render_ok("classification", "classroom-sentiment", "it was not a bad book .", ".png", "\x89PNG");
     render_ok("classification", "classroom-sentiment", "it was not a bad book .", ".svg", "<?xml");
     render_ok("classification", "classroom-sentiment", "it was not a bad book .", ".pdf", "%PDF");
 }
 
 static void render_bad(const char *const *extra, const char *want) {
-    const char *out = gbt_tmp("bad.png");
-    remove(out);
-    const char *args[32] = {"render", "--out", out};
-    int k = 3;
-    for (int i = 0; extra[i]; i++) args[k++] = extra[i];
-    args[k] = NULL;
-    char *err = NULL;
-    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
-    printf("  exit %d: %s", rc, err ? err : "(nothing)\n");
-    assert_int_equal(rc, 2);
-    assert_non_null(err);
-    assert_non_null(strstr(err, want));
-    assert_true(strchr(err, '\n') == err + strlen(err) - 1); /* one line */
-    struct stat st;
-    assert_true(stat(out, &st) != 0); /* no file left behind */
-    free(err);
+    const char *out = gbt_tmp("bad.png"), *args[32];
+    gbv_join_args(args, 32, (const char *[]){"render", "--out", out, NULL}, extra);
+    gbv_expect_bad(args, want, out);
 }
 
 static void test_render_bad_input(void **state) {
@@ -371,11 +316,7 @@ static int teardown(void **state) {
 
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: these tests draw text and need the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translation_matches_core),    cmocka_unit_test(test_translation_average),
         cmocka_unit_test(test_bundled_fallback),            cmocka_unit_test(test_classification_matches_core),

@@ -5,6 +5,7 @@
  * alignment names it; typing into the classification view's text box changes
  * the probabilities; a decoder open in the window leaves both tabs working. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <math.h>
 
@@ -22,11 +23,7 @@ static gb_window *open_window(const char *view, const gb_model *m, const char *n
     gb_view_args_defaults(&a);
     a.prompt = prompt;
     gb_shared base = {.theme = gb_theme_normal(), .model = m, .model_name = name};
-    gb_window *win = NULL;
-    gb_error err = {0};
-    gbt_assert_ok(gb_window_open(&win, &a, &base, &(gb_window_opts){1280, 800, view}, &err), &err);
-    assert_true(gb_window_idle(win, 20));
-    return win;
+    return gbv_window_open(&a, &base, 1280, 800, view, 20);
 }
 
 static void *self_of(gb_window *win) {
@@ -41,55 +38,12 @@ static const float *mat(gb_window *win, const char *name, int *rows, int *cols) 
     return m;
 }
 
-static void push_key(gb_window *win, SDL_Keycode k, Uint16 mod) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = gb_window_id(win);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    SDL_PushEvent(&e);
-}
-
-static void push_text(gb_window *win, const char *s) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_TEXTINPUT;
-    e.text.windowID = gb_window_id(win);
-    snprintf(e.text.text, sizeof e.text.text, "%s", s);
-    SDL_PushEvent(&e);
-}
-
-static void push_mouse(gb_window *win, Uint32 type, double x, double y) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = type;
-    if (type == SDL_MOUSEMOTION) {
-        e.motion.windowID = gb_window_id(win);
-        e.motion.x = (int)x, e.motion.y = (int)y;
-    } else {
-        e.button.windowID = gb_window_id(win);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
-        e.button.clicks = 1;
-        e.button.x = (int)x, e.button.y = (int)y;
-    }
-    SDL_PushEvent(&e);
-}
-
 static void click(gb_window *win, gb_rect r) {
     gb_app *app = gb_window_app(win);
-    double x = app->view_area.x + r.x + r.w - 6, y = app->view_area.y + r.y + r.h / 2;
-    push_mouse(win, SDL_MOUSEBUTTONDOWN, x, y);
-    push_mouse(win, SDL_MOUSEBUTTONUP, x, y);
+    gbv_push_click(win, app->view_area.x + r.x + r.w - 6, app->view_area.y + r.y + r.h / 2);
 }
 
-static void settle(gb_window *win) {
-    for (int i = 0; i < 5; i++) gb_window_step(win, 0);
-    assert_true(gb_window_idle(win, 20));
-    for (int i = 0; i < 3; i++) gb_window_step(win, 0);
-}
+static void settle(gb_window *win) { gbv_settle(win, 5, 20, 3); }
 
 static int shown_tokens(gb_window *win) {
     int rows, cols;
@@ -102,17 +56,17 @@ static void test_translation_stepping(void **state) {
     (void)state;
     gb_window *win = open_window("translation", g_tr, "classroom-translate", "la grenouille avait faim .");
     assert_int_equal(shown_tokens(win), 7);
-    push_key(win, SDLK_HOME, 0);
+    gbv_push_key(win, SDLK_HOME, 0);
     settle(win);
     assert_int_equal(shown_tokens(win), 1);
-    push_key(win, SDLK_SPACE, 0);
-    push_key(win, SDLK_SPACE, 0);
+    gbv_push_key(win, SDLK_SPACE, 0);
+    gbv_push_key(win, SDLK_SPACE, 0);
     settle(win);
     assert_int_equal(shown_tokens(win), 3);
     int rows, cols;
     mat(win, "cross", &rows, &cols);
     assert_int_equal(rows, 2);
-    push_key(win, SDLK_BACKSPACE, 0);
+    gbv_push_key(win, SDLK_BACKSPACE, 0);
     settle(win);
     assert_int_equal(shown_tokens(win), 2);
     tr_view *v = self_of(win);
@@ -120,10 +74,10 @@ static void test_translation_stepping(void **state) {
     click(win, v->next_b.r);
     settle(win);
     assert_int_equal(shown_tokens(win), 3);
-    push_key(win, SDLK_END, 0);
+    gbv_push_key(win, SDLK_END, 0);
     settle(win);
     assert_int_equal(shown_tokens(win), 7);
-    push_key(win, SDLK_SPACE, 0); /* past </s>: nothing more */
+    gbv_push_key(win, SDLK_SPACE, 0); /* past </s>: nothing more */
     settle(win);
     assert_int_equal(shown_tokens(win), 7);
     gb_error err = {0};
@@ -138,15 +92,15 @@ static void test_translation_layer_head(void **state) {
     tr_view *v = self_of(win);
     assert_int_equal(v->heads.layer, 1); /* default: the last layer */
     int rows, cols;
-    push_key(win, SDLK_UP, 0);
-    push_key(win, SDLK_RIGHT, 0);
-    push_key(win, SDLK_RIGHT, 0);
+    gbv_push_key(win, SDLK_UP, 0);
+    gbv_push_key(win, SDLK_RIGHT, 0);
+    gbv_push_key(win, SDLK_RIGHT, 0);
     settle(win);
     assert_int_equal(v->heads.layer, 0);
     assert_int_equal(v->heads.head, 2);
     assert_int_equal(v->heads.head_dd.selected, 2);
     assert_ptr_equal(mat(win, "cross", &rows, &cols), gb_translation_cross(&v->t, 0, 2));
-    push_key(win, SDLK_a, 0);
+    gbv_push_key(win, SDLK_a, 0);
     settle(win);
     assert_true(v->heads.average);
     const float *avg = mat(win, "cross", &rows, &cols);
@@ -168,27 +122,21 @@ static void test_translation_hover(void **state) {
     gb_heatmap hm = tr_heatmap(v);
     gb_heatmap_geom hg;
     gb_heatmap_layout(&hm, tr_heat_area(g.heat, sh.theme), sh.theme, &hg);
-    push_mouse(win, SDL_MOUSEMOTION, app->view_area.x + hg.cells.x + 1.5 * hg.cw,
-               app->view_area.y + hg.cells.y + 2.5 * hg.ch);
+    gbv_push_motion(win, app->view_area.x + hg.cells.x + 1.5 * hg.cw, app->view_area.y + hg.cells.y + 2.5 * hg.ch,
+                    0);
     settle(win);
     assert_int_equal(v->hover_r, 2);
     assert_int_equal(v->hover_c, 1);
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_WINDOWEVENT;
-    e.window.windowID = gb_window_id(win);
-    e.window.event = SDL_WINDOWEVENT_LEAVE;
-    SDL_PushEvent(&e);
+    gbv_push_leave(win);
     settle(win);
     assert_int_equal(v->hover_r, -1);
     /* a click chooses the cell, Esc forgets it */
     double x = app->view_area.x + hg.cells.x + 0.5 * hg.cw, y = app->view_area.y + hg.cells.y + 1.5 * hg.ch;
-    push_mouse(win, SDL_MOUSEBUTTONDOWN, x, y);
-    push_mouse(win, SDL_MOUSEBUTTONUP, x, y);
+    gbv_push_click(win, x, y);
     settle(win);
     assert_int_equal(v->sel_r, 1);
     assert_int_equal(v->sel_c, 0);
-    push_key(win, SDLK_ESCAPE, 0);
+    gbv_push_key(win, SDLK_ESCAPE, 0);
     settle(win);
     assert_int_equal(v->sel_r, -1);
     gb_window_close(win);
@@ -207,8 +155,8 @@ static void test_classification_typing(void **state) {
     assert_int_equal(box->kind, GB_W_TEXTBOX);
     assert_string_equal(box->text.s, "the song is very good .");
     click(win, box->r);
-    push_key(win, SDLK_a, KMOD_LCTRL);
-    push_text(win, "the food was bad .");
+    gbv_push_key(win, SDLK_a, KMOD_LCTRL);
+    gbv_push_text(win, "the food was bad .");
     settle(win);
     assert_string_equal(box->text.s, "the food was bad .");
     p = mat(win, "probs", &rows, &cols);
@@ -216,8 +164,8 @@ static void test_classification_typing(void **state) {
     assert_true(p[0] > 0.9);
     assert_null(app->views[app->current]->matrix(self_of(win), "plain", &rows, &cols));
     /* typing "not" in: the comparison without it appears */
-    push_key(win, SDLK_a, KMOD_LCTRL);
-    push_text(win, "the food was not bad .");
+    gbv_push_key(win, SDLK_a, KMOD_LCTRL);
+    gbv_push_text(win, "the food was not bad .");
     settle(win);
     p = mat(win, "plain", &rows, &cols);
     assert_true(p[0] > 0.9); /* "the food was bad ." */
@@ -231,12 +179,12 @@ static void test_classification_heads(void **state) {
     int rows, cols;
     const float *grid = mat(win, "grid", &rows, &cols);
     int n = cols;
-    push_key(win, SDLK_UP, 0);   /* layer 1 -> 0 */
-    push_key(win, SDLK_RIGHT, 0); /* head 0 -> 1 */
+    gbv_push_key(win, SDLK_UP, 0);   /* layer 1 -> 0 */
+    gbv_push_key(win, SDLK_RIGHT, 0); /* head 0 -> 1 */
     settle(win);
     const float *row = mat(win, "cls", &rows, &cols);
     gbt_assert_close(row, grid + 1 * n, (size_t)n, 0, "<cls> row of layer 0 head 1");
-    push_key(win, SDLK_a, 0);
+    gbv_push_key(win, SDLK_a, 0);
     settle(win);
     row = mat(win, "cls", &rows, &cols);
     double want = 0;
@@ -253,10 +201,9 @@ static void test_decoder_window(void **state) {
     assert_int_equal(shown_tokens(win), 15); /* the French example, not the decoder's English prompt */
     gb_app *app = gb_window_app(win);
     gb_rect r = app->prompt.r; /* typing a French sentence into the window's prompt box translates it */
-    push_mouse(win, SDL_MOUSEBUTTONDOWN, r.x + r.w - 5, r.y + r.h / 2);
-    push_mouse(win, SDL_MOUSEBUTTONUP, r.x + r.w - 5, r.y + r.h / 2);
-    push_key(win, SDLK_a, KMOD_LCTRL);
-    push_text(win, "la grenouille avait faim .");
+    gbv_push_click(win, r.x + r.w - 5, r.y + r.h / 2);
+    gbv_push_key(win, SDLK_a, KMOD_LCTRL);
+    gbv_push_text(win, "la grenouille avait faim .");
     settle(win);
     assert_int_equal(shown_tokens(win), 7);
     gb_window_close(win);

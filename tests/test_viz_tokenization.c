@@ -4,8 +4,7 @@
  * typing re-tokenizes, an image test against a reviewed reference, and bad
  * input through `glassbox render` (one line, exit 2, no file). */
 #include "gbtest.h"
-
-#include <sys/stat.h>
+#include "gbviz.h"
 
 #include <SDL.h>
 
@@ -25,17 +24,12 @@ static const float *state_of(const gb_view *v, void *self, int *n) {
 }
 
 static void *settled(const char *prompt, const char *tok, int step, gb_shared *sh) {
-    const gb_view *v = gb_view_find("tokenization");
     gb_view_args a;
     gb_view_args_defaults(&a);
     a.tokenizer = tok;
     a.step = step;
-    gb_error err = {0};
-    void *self = v->create(&a, &err);
-    assert_non_null(self);
     *sh = (gb_shared){.theme = gb_theme_normal(), .prompt = prompt};
-    gbt_assert_ok(gb_view_settle(v, self, sh, &err), &err);
-    return self;
+    return gbv_view_open(gb_view_find("tokenization"), &a, sh);
 }
 
 /* The view's tokens are exactly what the tokenizer gives, and "all merges" is
@@ -133,9 +127,7 @@ static void test_word_tokenizer_unknown(void **state) {
     assert_int_equal((int)ids[2], gb_tokenizer_lookup(t, "sat"));
     assert_int_equal((int)state_of(v, self, &n)[2], 0);
     assert_null(v->input_error(self));
-    v->layout(self, 700, 500, &sh);
-    cairo_surface_t *img = gb_render_image(v, self, &sh, 700, 500, 1.0);
-    assert_non_null(img);
+    cairo_surface_t *img = gbv_render(v, self, &sh, 700, 500);
     cairo_surface_write_to_png(img, gbt_tmp("words.png"));
     cairo_surface_destroy(img);
     v->destroy(self);
@@ -149,46 +141,7 @@ static gb_window *open_window(const char *prompt) {
     gb_view_args_defaults(&a);
     a.prompt = prompt;
     a.tokenizer = gbt_fixture(TOK512);
-    gb_shared base = {.theme = gb_theme_normal()};
-    gb_window *win = NULL;
-    gb_error err = {0};
-    gbt_assert_ok(gb_window_open(&win, &a, &base, &(gb_window_opts){1100, 760, "tokenization"}, &err), &err);
-    assert_true(gb_window_idle(win, 20));
-    return win;
-}
-
-static void push_key(gb_window *win, SDL_Keycode k, Uint16 mod) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_KEYDOWN;
-    e.key.windowID = gb_window_id(win);
-    e.key.state = SDL_PRESSED;
-    e.key.keysym.sym = k;
-    e.key.keysym.mod = mod;
-    SDL_PushEvent(&e);
-}
-
-static void push_click(gb_window *win, double x, double y) {
-    for (int k = 0; k < 2; k++) {
-        SDL_Event e;
-        SDL_zero(e);
-        e.type = k ? SDL_MOUSEBUTTONUP : SDL_MOUSEBUTTONDOWN;
-        e.button.windowID = gb_window_id(win);
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.state = k ? SDL_RELEASED : SDL_PRESSED;
-        e.button.clicks = 1;
-        e.button.x = (int)x, e.button.y = (int)y;
-        SDL_PushEvent(&e);
-    }
-}
-
-static void push_text(gb_window *win, const char *s) {
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_TEXTINPUT;
-    e.text.windowID = gb_window_id(win);
-    snprintf(e.text.text, sizeof e.text.text, "%s", s);
-    SDL_PushEvent(&e);
+    return gbv_window_open(&a, &(gb_shared){.theme = gb_theme_normal()}, 1100, 760, "tokenization", 20);
 }
 
 static const float *win_state(gb_window *win) {
@@ -197,10 +150,7 @@ static const float *win_state(gb_window *win) {
     return state_of(app->views[app->current], app->self[app->current], &n);
 }
 
-static void settle(gb_window *win) {
-    for (int i = 0; i < 5; i++) gb_window_step(win, 0);
-    assert_true(gb_window_idle(win, 20));
-}
+static void settle(gb_window *win) { gbv_settle(win, 5, 20, 0); }
 
 /* Home, Right, Right, Left: steps 0, 1, 2, 1; End: all merges; the "next"
  * button applies one merge. */
@@ -209,24 +159,24 @@ static void test_window_steps_merges(void **state) {
     gb_window *win = open_window("The cat sat");
     int total = (int)win_state(win)[2];
     assert_true(total >= 3);
-    push_key(win, SDLK_HOME, 0);
+    gbv_push_key(win, SDLK_HOME, 0);
     settle(win);
     assert_int_equal((int)win_state(win)[1], 0);
-    push_key(win, SDLK_RIGHT, 0);
-    push_key(win, SDLK_RIGHT, 0);
+    gbv_push_key(win, SDLK_RIGHT, 0);
+    gbv_push_key(win, SDLK_RIGHT, 0);
     settle(win);
     assert_int_equal((int)win_state(win)[1], 2);
-    push_key(win, SDLK_LEFT, 0);
+    gbv_push_key(win, SDLK_LEFT, 0);
     settle(win);
     assert_int_equal((int)win_state(win)[1], 1);
     gb_app *app = gb_window_app(win);
     gb_ui *ui = app->views[app->current]->ui(app->self[app->current]);
     gb_widget *next = ui->w[3]; /* dropdown, back, slider, next, all */
-    push_click(win, app->view_area.x + next->r.x + next->r.w / 2, app->view_area.y + next->r.y + next->r.h / 2);
+    gbv_push_click(win, app->view_area.x + next->r.x + next->r.w / 2, app->view_area.y + next->r.y + next->r.h / 2);
     settle(win);
     printf("  steps: home 0, right right 2, left 1, next button -> %d of %d\n", (int)win_state(win)[1], total);
     assert_int_equal((int)win_state(win)[1], 2);
-    push_key(win, SDLK_END, 0);
+    gbv_push_key(win, SDLK_END, 0);
     settle(win);
     assert_int_equal((int)win_state(win)[1], total);
     gb_window_close(win);
@@ -238,7 +188,7 @@ static void test_window_switches_tokenizer(void **state) {
     gb_window *win = open_window("The cat sat on the mat");
     const float *st = win_state(win);
     int sel0 = (int)st[0], n0 = (int)st[3], listed = (int)st[4];
-    push_key(win, SDLK_t, 0);
+    gbv_push_key(win, SDLK_t, 0);
     settle(win);
     st = win_state(win);
     printf("  tokenizer %d (%d tokens) -> %d (%d tokens) of %d\n", sel0, n0, (int)st[0], (int)st[3], listed);
@@ -254,8 +204,8 @@ static void test_window_typing_retokenizes(void **state) {
     int n0 = (int)win_state(win)[3];
     gb_app *app = gb_window_app(win);
     gb_rect r = app->prompt.r;
-    push_click(win, r.x + r.w - 5, r.y + r.h / 2);
-    push_text(win, " there, my friend");
+    gbv_push_click(win, r.x + r.w - 5, r.y + r.h / 2);
+    gbv_push_text(win, " there, my friend");
     settle(win);
     int n1 = (int)win_state(win)[3];
     printf("  '%s': %d tokens -> %d\n", app->prompt.text.s, n0, n1);
@@ -272,24 +222,14 @@ static void test_window_hover_token(void **state) {
     gb_app *app = gb_window_app(win);
     int found = -1;
     for (double y = app->view_area.y; y < app->view_area.y + app->view_area.h && found < 0; y += 6) {
-        SDL_Event e;
-        SDL_zero(e);
-        e.type = SDL_MOUSEMOTION;
-        e.motion.windowID = gb_window_id(win);
-        e.motion.x = (int)(app->view_area.x + 40), e.motion.y = (int)y;
-        SDL_PushEvent(&e);
+        gbv_push_motion(win, app->view_area.x + 40, y, 0);
         settle(win);
         if (win_state(win)[5] >= 0) found = (int)win_state(win)[5];
     }
     printf("  token under the pointer: %d\n", found);
     assert_int_equal(found, 0); /* the first chip of panel 3: <s> */
     long frames = gb_window_frames(win);
-    SDL_Event e;
-    SDL_zero(e);
-    e.type = SDL_WINDOWEVENT;
-    e.window.windowID = gb_window_id(win);
-    e.window.event = SDL_WINDOWEVENT_LEAVE;
-    SDL_PushEvent(&e);
+    gbv_push_leave(win);
     settle(win);
     assert_int_equal((int)win_state(win)[5], -1);
     assert_true(gb_window_frames(win) > frames); /* the tip went away: redrawn */
@@ -305,24 +245,18 @@ static void test_window_slider_and_dropdown(void **state) {
     gb_widget *slider = ui->w[2], *dd = ui->w[0];
     double ox = app->view_area.x, oy = app->view_area.y;
     double y = oy + slider->r.y + slider->r.h / 2;
-    SDL_Event e;
-    for (int k = 0; k < 3; k++) {
-        SDL_zero(e);
-        e.type = k == 0 ? SDL_MOUSEBUTTONDOWN : k == 1 ? SDL_MOUSEMOTION : SDL_MOUSEBUTTONUP;
-        double x = k == 0 ? ox + slider->r.x + slider->r.w - 40 : ox + slider->r.x - 50;
-        if (k == 1) e.motion.windowID = gb_window_id(win), e.motion.x = (int)x, e.motion.y = (int)y, e.motion.state = SDL_BUTTON_LMASK;
-        else e.button.windowID = gb_window_id(win), e.button.button = SDL_BUTTON_LEFT, e.button.x = (int)x, e.button.y = (int)y,
-             e.button.state = k == 0 ? SDL_PRESSED : SDL_RELEASED, e.button.clicks = 1;
-        SDL_PushEvent(&e);
-    }
+    double grab = ox + slider->r.x + slider->r.w - 40, left = ox + slider->r.x - 50;
+    gbv_push_button(win, SDL_MOUSEBUTTONDOWN, grab, y);
+    gbv_push_motion(win, left, y, SDL_BUTTON_LMASK);
+    gbv_push_button(win, SDL_MOUSEBUTTONUP, left, y);
     settle(win);
     printf("  slider dragged left: step %d\n", (int)win_state(win)[1]);
     assert_int_equal((int)win_state(win)[1], 0);
     /* open the drop-down and choose its second entry */
-    push_click(win, ox + dd->r.x + dd->r.w / 2, oy + dd->r.y + dd->r.h / 2);
+    gbv_push_click(win, ox + dd->r.x + dd->r.w / 2, oy + dd->r.y + dd->r.h / 2);
     settle(win);
     assert_true(dd->open);
-    push_click(win, ox + dd->r.x + dd->r.w / 2, oy + dd->r.y + dd->r.h * 2.5);
+    gbv_push_click(win, ox + dd->r.x + dd->r.w / 2, oy + dd->r.y + dd->r.h * 2.5);
     settle(win);
     printf("  drop-down: tokenizer %d\n", (int)win_state(win)[0]);
     assert_int_equal((int)win_state(win)[0], 1);
@@ -331,24 +265,6 @@ static void test_window_slider_and_dropdown(void **state) {
 
 /* ---- images ---- */
 
-static void check_image(cairo_surface_t *img, const char *name) {
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
-    const char *upd = getenv("GB_UPDATE_IMAGES");
-    if (upd && *upd == '1') {
-        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
-        printf("  reference written: %s\n", ref);
-        return;
-    }
-    cairo_surface_write_to_png(img, gbt_tmp(name));
-    gb_image_diff d;
-    gb_error err = {0};
-    gbt_assert_ok(gb_image_compare(img, ref, 24, &d, &err), &err);
-    long total = (long)d.width * d.height;
-    printf("  %s: %ld of %ld pixels differ by more than 24 (largest %d)\n", name, d.n_diff, total, d.max_diff);
-    assert_true(d.n_diff <= total / 500);
-}
-
 /* The top of the view (text, replay at step 3, tokens): the comparison below
  * is left out, since it lists whatever tokenizers are bundled. */
 static void tokenization_image(bool presenter, const char *name, int w, int h, int crop) {
@@ -356,15 +272,13 @@ static void tokenization_image(bool presenter, const char *name, int w, int h, i
     gb_shared sh;
     void *self = settled("The cat sat on the mat.", gbt_fixture(TOK512), 3, &sh);
     sh.theme = gb_theme_get(presenter), sh.presenter = presenter;
-    v->layout(self, w, h, &sh);
-    cairo_surface_t *img = gb_render_image(v, self, &sh, w, h, 1.0);
-    assert_non_null(img);
+    cairo_surface_t *img = gbv_render(v, self, &sh, w, h);
     cairo_surface_t *top = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, crop);
     cairo_t *cr = cairo_create(top);
     cairo_set_source_surface(cr, img, 0, 0);
     cairo_paint(cr);
     cairo_destroy(cr);
-    check_image(top, name);
+    gbv_check_image(top, name, GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(top);
     cairo_surface_destroy(img);
     v->destroy(self);
@@ -382,42 +296,25 @@ static void test_tokenization_presenter_image(void **state) {
 
 /* ---- render CLI and bad input ---- */
 
-static bool exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static void expect_bad(const char *const *args, const char *needle, const char *out) {
-    char *err = NULL;
-    int rc = gbt_run(NULL, 0, NULL, NULL, &err, args);
-    printf("  -> %d: %s", rc, err ? err : "(nothing)\n");
-    assert_int_equal(rc, 2);
-    assert_non_null(err);
-    assert_non_null(strstr(err, needle));
-    assert_int_equal(strchr(err, '\n') - err, (long)strlen(err) - 1); /* one line */
-    free(err);
-    assert_false(exists(out));
-}
-
 static void test_render_cli(void **state) {
     (void)state;
     const char *out = gbt_tmp("tok.png");
     const char *ok[] = {"render", "tokenization", "--tokenizer", gbt_fixture(TOK512), "--prompt", "The cat sat",
                         "--step", "2", "--size", "700x500", "--out", out, NULL};
-    assert_int_equal(gbt_run(NULL, 0, NULL, NULL, NULL, ok), 0);
+    gbv_run_ok(ok);
     cairo_surface_t *img = cairo_image_surface_create_from_png(out);
     assert_int_equal(cairo_image_surface_get_width(img), 700);
     cairo_surface_destroy(img);
     const char *bad = gbt_tmp("bad.png");
     const char *utf[] = {"render", "tokenization", "--prompt", "bad \xFF byte", "--out", bad, NULL};
-    expect_bad(utf, "UTF-8 (byte 4)", bad);
+    gbv_expect_bad(utf, "UTF-8 (byte 4)", bad);
     const char *empty[] = {"render", "tokenization", "--out", bad, NULL};
-    expect_bad(empty, "no text", bad);
+    gbv_expect_bad(empty, "no text", bad);
     const char *notok[] = {"render", "tokenization", "--tokenizer", gbt_tmp("nothing-here.bin"), "--prompt", "x",
                            "--out", bad, NULL};
-    expect_bad(notok, "nothing-here.bin", bad);
+    gbv_expect_bad(notok, "nothing-here.bin", bad);
     const char *step[] = {"render", "tokenization", "--prompt", "x", "--step", "-1", "--out", bad, NULL};
-    expect_bad(step, "--step", bad);
+    gbv_expect_bad(step, "--step", bad);
 }
 
 /* A tiny area and an empty prompt draw without crashing. */
@@ -428,31 +325,21 @@ static void test_tiny_and_empty(void **state) {
     void *self = settled("", gbt_fixture(TOK512), -1, &sh);
     int sizes[4][2] = {{1, 1}, {30, 20}, {120, 80}, {300, 60}};
     for (int i = 0; i < 4; i++) {
-        v->layout(self, sizes[i][0], sizes[i][1], &sh);
-        cairo_surface_t *img = gb_render_image(v, self, &sh, sizes[i][0], sizes[i][1], 1.0);
-        assert_non_null(img);
-        cairo_surface_destroy(img);
+        cairo_surface_destroy(gbv_render(v, self, &sh, sizes[i][0], sizes[i][1]));
     }
     assert_non_null(v->input_error(self));
     v->destroy(self);
     self = settled("Hello there", gbt_fixture(TOK512), -1, &sh);
     for (int i = 0; i < 4; i++) {
         sh.interactive = true;
-        v->layout(self, sizes[i][0], sizes[i][1], &sh);
-        cairo_surface_t *img = gb_render_image(v, self, &sh, sizes[i][0], sizes[i][1], 1.0);
-        assert_non_null(img);
-        cairo_surface_destroy(img);
+        cairo_surface_destroy(gbv_render(v, self, &sh, sizes[i][0], sizes[i][1]));
     }
     v->destroy(self);
 }
 
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: these tests need the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tokens_match_tokenizer),
         cmocka_unit_test(test_counts_per_tokenizer),

@@ -11,6 +11,11 @@
 
 #include <stdbool.h>
 
+#include <cairo.h>
+
+#include "glassbox/model.h"
+#include "view.h"
+
 typedef struct gb_bench gb_bench;
 
 /* Options every bench function may read. */
@@ -31,6 +36,23 @@ void gb_bench_report(gb_bench *b, const char *area, const char *name, double val
 
 /* Median of n timings (sorts in place). */
 double gb_bench_median(double *v, int n);
+
+/* ---- shared by the areas (bench_common.c) ---- */
+
+/* One repetition of a timed loop; rep counts 0, 1, 2, ... */
+typedef void (*gb_bench_rep_fn)(void *ctx, int rep);
+/* Median milliseconds of reps calls of fn(ctx, rep), each timed alone; NAN if out of memory. */
+double gb_bench_median_ms(int reps, gb_bench_rep_fn fn, void *ctx);
+/* One frame as the window draws it: a fresh cairo context on img, the view's
+ * draw at w x h, and a flush (so the time includes the pixels). */
+void gb_bench_draw(cairo_surface_t *img, const gb_view *v, const void *self, const gb_shared *sh, int w, int h);
+/* Median milliseconds of copying src onto dst (same size) reps times: the
+ * floor under any frame, since the window copies the whole image each time.
+ * src must hold content: cairo skips copying a surface it knows is clear. */
+double gb_bench_copy_ms(cairo_surface_t *dst, cairo_surface_t *src, int reps);
+/* A decoder of GPT-2 small's shape (vocabulary 50257, 12 layers of 768, 12
+ * heads, context 1024) for random-weight figures. */
+void gb_bench_gpt2_small_config(gb_config *c);
 
 int gb_bench_core(gb_bench *b);
 int gb_bench_train(gb_bench *b);

@@ -210,9 +210,7 @@ static double sgemm_gflops(int reps) {
 static int bench_prompt_gpt2_small(gb_bench *b) {
     const gb_bench_opts *o = gb_bench_options(b);
     gb_config c;
-    gb_config_defaults(&c, GB_ARCH_DECODER);
-    c.vocab_size = 50257, c.d_model = 768, c.n_layers = 12, c.n_heads = 12, c.n_kv_heads = 12;
-    c.d_head = 64, c.d_ff = 3072, c.max_seq = 1024;
+    gb_bench_gpt2_small_config(&c);
     gb_model *m = NULL;
     gb_error err = {0};
     if (gb_model_create(&c, &m, &err) != GB_OK) {
@@ -272,9 +270,7 @@ static int bench_prompt_gpt2_small(gb_bench *b) {
  * recording of 256 tokens (every hook, logits included). */
 static int bench_gpt2_recording(gb_bench *b) {
     gb_config c;
-    gb_config_defaults(&c, GB_ARCH_DECODER);
-    c.vocab_size = 50257, c.d_model = 768, c.n_layers = 12, c.n_heads = 12, c.n_kv_heads = 12;
-    c.d_head = 64, c.d_ff = 3072, c.max_seq = 1024;
+    gb_bench_gpt2_small_config(&c);
     gb_model *m = NULL;
     gb_error err = {0};
     if (gb_model_create(&c, &m, &err) != GB_OK) return 1;

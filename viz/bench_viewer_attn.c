@@ -34,44 +34,26 @@ static gb_model *bench_model(void) {
     return m;
 }
 
-/* Median milliseconds of `reps` frames drawn into img (one cairo context per
- * frame, as the window does). move: the pointer wanders over the grid. */
-static double time_frames(const gb_view *v, void *self, gb_shared *sh, cairo_surface_t *img, int reps, bool move) {
-    double *t = malloc((size_t)reps * sizeof *t);
-    if (!t) return NAN;
-    att_view *av = self;
-    for (int i = 0; i < reps; i++) {
-        if (move) { /* hover another thumbnail each frame, as a moving pointer would */
-            av->hover_l = i % 12, av->hover_h = (i * 5) % 12;
-        }
-        double t0 = gb_now();
-        cairo_t *cr = cairo_create(img);
-        v->draw(cr, W, H, self, sh);
-        cairo_destroy(cr);
-        cairo_surface_flush(img);
-        t[i] = (gb_now() - t0) * 1e3;
-    }
-    double med = gb_bench_median(t, reps);
-    free(t);
-    return med;
+typedef struct frames {
+    const gb_view *v;
+    void *self;
+    gb_shared *sh;
+    cairo_surface_t *img;
+    bool move; /* the pointer wanders over the grid */
+} frames;
+
+static void one_frame(void *ctx, int i) {
+    frames *f = ctx;
+    att_view *av = f->self;
+    if (f->move) /* hover another thumbnail each frame, as a moving pointer would */
+        av->hover_l = i % 12, av->hover_h = (i * 5) % 12;
+    gb_bench_draw(f->img, f->v, f->self, f->sh, W, H);
 }
 
-static double time_blit(cairo_surface_t *dst, cairo_surface_t *src, int reps) {
-    double *t = malloc((size_t)reps * sizeof *t);
-    if (!t) return NAN;
-    for (int i = 0; i < reps; i++) {
-        double t0 = gb_now();
-        cairo_t *cr = cairo_create(dst);
-        cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE); /* a real copy of every pixel */
-        cairo_set_source_surface(cr, src, 0, 0);
-        cairo_paint(cr);
-        cairo_destroy(cr);
-        cairo_surface_flush(dst);
-        t[i] = (gb_now() - t0) * 1e3;
-    }
-    double med = gb_bench_median(t, reps);
-    free(t);
-    return med;
+/* Median milliseconds of `reps` frames drawn into img. */
+static double time_frames(const gb_view *v, void *self, gb_shared *sh, cairo_surface_t *img, int reps, bool move) {
+    frames f = {v, self, sh, img, move};
+    return gb_bench_median_ms(reps, one_frame, &f);
 }
 
 int gb_bench_viewer_attention(gb_bench *b) {
@@ -105,7 +87,7 @@ int gb_bench_viewer_attention(gb_bench *b) {
     cairo_surface_t *src = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
     time_frames(v, self, &sh, img, 3, false); /* warm the font caches */
     time_frames(v, self, &sh, src, 1, false); /* a real frame to copy (cairo skips copying a clear image) */
-    double blit = time_blit(img, src, reps);
+    double blit = gb_bench_copy_ms(img, src, reps);
     double grid = time_frames(v, self, &sh, img, reps, false);
     double hover = time_frames(v, self, &sh, img, reps, true);
     gb_bench_report(b, "viewer", "attention grid 12x12 heads, 64 tokens, 1600x1000", grid, "ms", false,

@@ -26,25 +26,38 @@
 #define BUDGET_MS 20.0
 #define STEP_BUDGET_MS 50.0
 
-static double time_changes(dist_view *v, gb_shared *sh, cairo_surface_t *img, int reps, bool resample) {
-    double *t = malloc((size_t)reps * sizeof *t);
-    if (!t) return NAN;
-    for (int i = 0; i < reps; i++) {
-        double t0 = gb_now();
-        if (resample) { /* as a drag on the slider: a new temperature each frame */
-            gb_slider_set(&v->temp, 0.5 + (i % 20) * 0.1);
-            v->temp.changed = true;
-            dist_controls_read(v);
-        }
-        cairo_t *cr = cairo_create(img);
-        gb_view_distribution.draw(cr, W, H, v, sh);
-        cairo_destroy(cr);
-        cairo_surface_flush(img);
-        t[i] = (gb_now() - t0) * 1e3;
+typedef struct changes {
+    dist_view *v;
+    gb_shared *sh;
+    cairo_surface_t *img;
+    bool resample;
+} changes;
+
+static void one_change(void *ctx, int i) {
+    changes *c = ctx;
+    if (c->resample) { /* as a drag on the slider: a new temperature each frame */
+        gb_slider_set(&c->v->temp, 0.5 + (i % 20) * 0.1);
+        c->v->temp.changed = true;
+        dist_controls_read(c->v);
     }
-    double med = gb_bench_median(t, reps);
-    free(t);
-    return med;
+    gb_bench_draw(c->img, &gb_view_distribution, c->v, c->sh, W, H);
+}
+
+static double time_changes(dist_view *v, gb_shared *sh, cairo_surface_t *img, int reps, bool resample) {
+    changes c = {v, sh, img, resample};
+    return gb_bench_median_ms(reps, one_change, &c);
+}
+
+typedef struct steps_job {
+    gb_session *s;
+    gb_error err;
+    bool failed;
+} steps_job;
+
+static void one_step(void *ctx, int i) {
+    (void)i;
+    steps_job *j = ctx;
+    if (!j->failed) j->failed = gb_session_step(j->s, &j->err) != GB_OK;
 }
 
 /* Median milliseconds per step of a session on m (prompt of 16 tokens). */
@@ -54,29 +67,20 @@ static double time_steps(const gb_model *m, bool attention, int steps) {
     gb_session_opts o = gb_session_defaults();
     o.prompt = prompt, o.n_prompt = 16, o.max_new_tokens = steps + 1, o.seed = 1;
     o.record_attention = attention;
-    gb_session *s = NULL;
-    gb_error err = {0};
-    double *t = malloc((size_t)steps * sizeof *t), med = NAN;
-    if (t && !gb_session_new(m, &o, &s, &err) && !gb_session_step(s, &err)) { /* the prompt's pass first */
-        int i = 0;
-        for (; i < steps; i++) {
-            double t0 = gb_now();
-            if (gb_session_step(s, &err)) break;
-            t[i] = (gb_now() - t0) * 1e3;
-        }
-        if (i == steps) med = gb_bench_median(t, steps);
+    steps_job j = {0};
+    double med = NAN;
+    if (!gb_session_new(m, &o, &j.s, &j.err) && !gb_session_step(j.s, &j.err)) { /* the prompt's pass first */
+        med = gb_bench_median_ms(steps, one_step, &j);
+        if (j.failed) med = NAN;
     }
-    if (isnan(med)) fprintf(stderr, "bench sampling: %s\n", err.msg);
-    gb_session_free(s);
-    free(t);
+    if (isnan(med)) fprintf(stderr, "bench sampling: %s\n", j.err.msg);
+    gb_session_free(j.s);
     return med;
 }
 
 static int bench_gpt2_step(gb_bench *b) {
     gb_config c;
-    gb_config_defaults(&c, GB_ARCH_DECODER);
-    c.vocab_size = 50257, c.d_model = 768, c.n_layers = 12, c.n_heads = 12, c.n_kv_heads = 12;
-    c.d_head = 64, c.d_ff = 3072, c.max_seq = 1024;
+    gb_bench_gpt2_small_config(&c);
     gb_model *m = NULL;
     gb_error err = {0};
     if (gb_model_create(&c, &m, &err)) {

@@ -25,40 +25,24 @@
 static const char *const FR = "le cheval n' a pas travers\xC3\xA9 la rivi\xC3\xA8re parce qu' elle \xC3\xA9tait trop profonde .";
 static const char *const EN = "i did not like the pizzas and the song was not very good .";
 
-/* Median milliseconds of a frame: the view drawn into a 1600x1000 image, a pointer moving over it. */
-static double time_frames(const gb_view *v, void *self, const gb_shared *sh, cairo_surface_t *img, int reps) {
-    double *t = malloc((size_t)reps * sizeof *t);
-    if (!t) return NAN;
-    for (int i = 0; i < reps; i++) {
-        gb_event ev = {.type = GB_EV_MOUSE_MOVE, .x = 120 + (i % 20) * 20, .y = 500 + (i % 7) * 20};
-        double t0 = gb_now();
-        v->event(self, &ev, sh);
-        cairo_t *cr = cairo_create(img);
-        v->draw(cr, W, H, self, sh);
-        cairo_destroy(cr);
-        cairo_surface_flush(img);
-        t[i] = (gb_now() - t0) * 1e3;
-    }
-    double med = gb_bench_median(t, reps);
-    free(t);
-    return med;
+typedef struct frames {
+    const gb_view *v;
+    void *self;
+    const gb_shared *sh;
+    cairo_surface_t *img;
+} frames;
+
+static void one_frame(void *ctx, int i) {
+    frames *f = ctx;
+    gb_event ev = {.type = GB_EV_MOUSE_MOVE, .x = 120 + (i % 20) * 20, .y = 500 + (i % 7) * 20};
+    f->v->event(f->self, &ev, f->sh);
+    gb_bench_draw(f->img, f->v, f->self, f->sh, W, H);
 }
 
-static double time_copy(cairo_surface_t *src, cairo_surface_t *dst, int reps) {
-    double *t = malloc((size_t)reps * sizeof *t);
-    if (!t) return NAN;
-    for (int i = 0; i < reps; i++) {
-        double t0 = gb_now();
-        cairo_t *cr = cairo_create(dst);
-        cairo_set_source_surface(cr, src, 0, 0);
-        cairo_paint(cr);
-        cairo_destroy(cr);
-        cairo_surface_flush(dst);
-        t[i] = (gb_now() - t0) * 1e3;
-    }
-    double med = gb_bench_median(t, reps);
-    free(t);
-    return med;
+/* Median milliseconds of a frame: the view drawn into a 1600x1000 image, a pointer moving over it. */
+static double time_frames(const gb_view *v, void *self, const gb_shared *sh, cairo_surface_t *img, int reps) {
+    frames f = {v, self, sh, img};
+    return gb_bench_median_ms(reps, one_frame, &f);
 }
 
 /* Open, settle (timing the job), draw; reports the frame. Returns the frame time or NAN. */
@@ -116,7 +100,7 @@ int gb_bench_tasks(gb_bench *b) {
     cairo_paint(cr);
     cairo_pattern_destroy(grad);
     cairo_destroy(cr);
-    double copy = time_copy(img, dst, reps);
+    double copy = gb_bench_copy_ms(dst, img, reps);
     gb_bench_report(b, "viewer", "tasks: full-frame copy (floor)", copy, "ms", false, NULL, 0, 0, "1600x1000 ARGB32");
     double t = bench_view(b, "translation", "classroom-translate", FR, img, reps, copy);
     double c = bench_view(b, "classification", "classroom-sentiment", EN, img, reps, copy);

@@ -28,19 +28,9 @@ static double copy_ms(cairo_surface_t *dst, int reps) {
     cairo_set_source_rgb(fill, 0.5, 0.6, 0.7);
     cairo_paint(fill);
     cairo_destroy(fill);
-    double t[64];
-    for (int i = 0; i < reps; i++) {
-        cairo_t *cr = cairo_create(dst);
-        double t0 = gb_now();
-        cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE); /* a real copy, not a no-op blend */
-        cairo_set_source_surface(cr, src, 0, 0);
-        cairo_paint(cr);
-        cairo_surface_flush(dst);
-        t[i] = gb_now() - t0;
-        cairo_destroy(cr);
-    }
+    double ms = gb_bench_copy_ms(dst, src, reps);
     cairo_surface_destroy(src);
-    return median_ms(t, reps);
+    return ms;
 }
 
 static double window_frame_ms(cairo_surface_t *dst, int reps, gb_error *err) {
