@@ -235,6 +235,14 @@ static gb_status cmp_check(const void *self, const gb_shared *sh, gb_error *err)
 
 static const char *const CMP_KEYS[] = {"[  ]", "distributions at the previous / next step", NULL};
 
+/* The marked bars' ids, column after column (an id marked in two columns twice). */
+static int cmp_highlighted(const void *self, int *out, int cap) {
+    const cmp_view *v = self;
+    int k = 0;
+    for (int i = 0; i < v->n; i++) k += gb_dist_highlighted(&v->p[i], true, out + k, cap - k);
+    return k;
+}
+
 const gb_view gb_view_compare = {
     .name = "compare",
     .title = "Compare",
@@ -249,4 +257,5 @@ const gb_view gb_view_compare = {
     .ui = cmp_ui,
     .matrix = cmp_matrix,
     .check = cmp_check,
+    .highlighted = cmp_highlighted,
 };

@@ -280,6 +280,10 @@ static gb_status dist_check(const void *self, const gb_shared *sh, gb_error *err
 static const char *const DIST_KEYS[] = {"space", "step: generate the next token", "backspace", "back: remove the last token",
                                         "p", "play / pause", "r", "reset to the prompt", NULL};
 
+static int dist_highlighted(const void *self, int *out, int cap) {
+    return gb_dist_highlighted(&((const dist_view *)self)->p, false, out, cap);
+}
+
 const gb_view gb_view_distribution = {
     .name = "distribution",
     .title = "Distribution",
@@ -295,4 +299,5 @@ const gb_view gb_view_distribution = {
     .matrix = dist_matrix,
     .check = dist_check,
     .tick = dist_tick,
+    .highlighted = dist_highlighted,
 };
