@@ -98,7 +98,7 @@ void gb_draw_bars(cairo_t *cr, gb_rect r, const gb_bars *b, const gb_theme *t) {
         cairo_fill(cr);
         gb_font fl = fb;
         bool mark = b->marked && b->marked[i];
-        fl.bold = hot || mark;
+        fl.bold = hot; /* the ground marks it; bold would not fit a tight label column */
         const char *lab = b->labels ? b->labels[i] : "";
         if (mark) { /* the highlighter's ground behind the label, as in the narrative */
             double lw;
