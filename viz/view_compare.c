@@ -132,13 +132,14 @@ static double draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme
         gb_text_size(cr, &fb, lab, &tw, &th);
         if (x + tw > r.x + r.w && x > r.x) x = r.x, y += lh;
         if (y + lh > r.y + r.h) break;
-        bool sel = i >= 0 && path[i] == p->shown;
+        bool sel = i >= 0 && path[i] == p->shown, mark = !sel && gb_hl_match(&p->hl, lab, strlen(lab)) >= 0;
         if (sel) {
             gb_set_rgb(cr, t->highlight);
             gb_rounded_rect(cr, (gb_rect){x - 2, y - 1, tw + 4, th + 2}, 3);
             cairo_fill(cr);
         }
-        gb_set_rgb(cr, sel ? gb_text_on(t->highlight) : i < 0 ? t->fg_dim : t->fg);
+        if (mark) gb_hl_ground(cr, (gb_rect){x - 2, y - 1, tw + 4, th + 2}, 0); /* a --highlight word */
+        gb_set_rgb(cr, sel ? gb_text_on(t->highlight) : mark ? GB_HL_INK : i < 0 ? t->fg_dim : t->fg);
         gb_text_draw(cr, &fb, lab, x, y, GB_LEFT, GB_TOP, 0);
         x += tw + sp;
     }
