@@ -262,6 +262,51 @@ static void test_renders(void **state) {
     }
 }
 
+/* Reviewed references in tests/images/ (GB_UPDATE_IMAGES=1 rewrites them; look at every changed PNG). */
+#define TOLERANCE 24
+#define MAX_BAD_FRAC 0.002
+
+static void check_image(const gb_view_args *a, const char *view, const gb_model *m, bool presenter, const char *name) {
+    shown s = open_args(view, a, m);
+    s.sh.theme = gb_theme_get(presenter), s.sh.presenter = presenter;
+    int w = presenter ? 1280 : 960, h = presenter ? 800 : 600; /* presenter type needs the room of a projector */
+    if (s.v->layout) s.v->layout(s.self, w, h, &s.sh);
+    cairo_surface_t *img = gb_render_image(s.v, s.self, &s.sh, w, h, 1);
+    assert_non_null(img);
+    close_view(&s);
+    char ref[1024];
+    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
+    const char *upd = getenv("GB_UPDATE_IMAGES");
+    if (upd && *upd == '1') {
+        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
+        printf("  %-28s reference written: %s\n", name, ref);
+    } else {
+        cairo_surface_write_to_png(img, gbt_tmp(name));
+        gb_image_diff d;
+        gb_error err = {0};
+        gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
+        long total = (long)d.width * d.height;
+        printf("  %-28s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff, total,
+               TOLERANCE, d.max_diff);
+        assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
+    }
+    cairo_surface_destroy(img);
+}
+
+static void test_images(void **state) {
+    (void)state;
+    gb_view_args a;
+    gb_view_args_defaults(&a);
+    a.prompt = PROMPT, a.highlight = "students book";
+    check_image(&a, "distribution", g_model, true, "highlight_distribution_presenter");
+    gb_view_args_defaults(&a);
+    a.prompt = "Glassbox shows the tokenizer at work", a.tokenizer = gbt_fixture("gpt2_bpe"), a.highlight = "glassbox work";
+    check_image(&a, "tokenization", NULL, false, "highlight_tokenization");
+    gb_view_args_defaults(&a);
+    a.prompt = "la grenouille avait faim .", a.highlight = "grenouille frog";
+    check_image(&a, "translation", NULL, true, "highlight_translation_presenter");
+}
+
 /* ---- the command line ---- */
 
 static void test_cli(void **state) {
@@ -371,6 +416,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_translation_and_classification),
         cmocka_unit_test(test_renders),
+        cmocka_unit_test(test_images),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_player),
     };

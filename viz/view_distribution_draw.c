@@ -107,10 +107,11 @@ static double unshown_line_h(const gb_theme *t) {
 }
 
 /* Room at the bottom of *in for a line per highlighted word without a bar
- * (fewer rows may then fit: settle in a few rounds); the lines' rectangle. */
+ * (fewer rows may then fit: settle in a few rounds), at most a third of it so
+ * the bars stay the picture; the lines' rectangle. */
 static gb_rect cut_unshown(gb_rect *in, const gb_samp *p, const bars_data *d, const gb_bars *b, const gb_theme *t) {
     double lh = unshown_line_h(t);
-    int lines = 0;
+    int lines = 0, most = (int)fmax(1, floor(in->h / 3 / lh));
     gb_rect bars = *in;
     for (int round = 0; round < 3 && p->hl.n > 0; round++) {
         bars = *in;
@@ -119,8 +120,8 @@ static gb_rect cut_unshown(gb_rect *in, const gb_samp *p, const bars_data *d, co
         gb_bars_layout(b, bars, t, &g);
         int u = 0;
         for (int k = 0; k < p->hl.n; k++) u += !word_shown(p, d, g.shown, k);
-        if (u <= lines) break;
-        lines = u;
+        if (u <= lines || lines == most) break;
+        lines = u < most ? u : most;
     }
     gb_rect rest = {in->x, in->y + bars.h, in->w, in->h - bars.h};
     *in = bars;
