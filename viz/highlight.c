@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -109,11 +110,15 @@ int gb_hl_mark(const gb_hl *h, const char *const *texts, int n, bool *marked) {
 }
 
 int gb_hl_mark_rows(const gb_hl *h, const char *lab, size_t w, int n, bool *marked) {
-    const char *stack[256];
-    const char **texts = n <= 256 ? stack : NULL;
-    if (!texts) return 0; /* sentences longer than any view shows */
+    const char **texts = n > 0 ? malloc((size_t)n * sizeof *texts) : NULL;
+    if (!texts) {
+        for (int i = 0; i < n; i++) marked[i] = false;
+        return 0;
+    }
     for (int i = 0; i < n; i++) texts[i] = lab + (size_t)i * w;
-    return gb_hl_mark(h, texts, n, marked);
+    int k = gb_hl_mark(h, texts, n, marked);
+    free(texts);
+    return k;
 }
 
 void gb_hl_ground(cairo_t *cr, gb_rect r, double grow) {
