@@ -83,7 +83,7 @@ static void test_match(void **state) {
     assert_int_equal(gb_hl_mark(&h, words, 3, mk), 1);
     assert_true(mk[1]);
 
-    bool tm[16];
+    bool tm[32];
     const char *text = "the cat catches cat.";
     assert_int_equal(gb_hl_text_mask(&h, text, strlen(text), tm), 2);
     assert_true(gb_hl_in_mask(tm, strlen(text), 3, 4));   /* " cat" */
