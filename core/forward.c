@@ -15,6 +15,7 @@
 
 #include "fastmath.h"
 #include "glassbox/platform.h"
+#include "trace_internal.h"
 
 /* Hook points; names are built once per state (prefix + layer + suffix). */
 typedef enum hook_id {
@@ -102,6 +103,11 @@ struct gb_state {
     uint64_t n_forward;
     int name_layers;    /* layers + 1 rows of names per stack */
     char (*names)[64];  /* [2 stacks][name_layers][N_HOOKS] */
+    /* what the trace answered for each hook slot (see trace_slot) */
+    const gb_trace *tc_trace;
+    uint64_t tc_gen;
+    unsigned char *tc_known; /* [slots] 1: tc_t holds the answer */
+    gb_tensor **tc_t;        /* [slots] the tensor, or NULL: not recorded */
 };
 
 /* ---------- small kernels (output first) ---------- */
@@ -267,8 +273,11 @@ gb_state *gb_state_new(const gb_model *m, int capacity, gb_error *err) {
     }
 #undef ALLOC
     st->name_layers = (c->n_layers > c->n_enc_layers ? c->n_layers : c->n_enc_layers) + 1;
-    st->names = calloc((size_t)2 * st->name_layers * N_HOOKS, sizeof *st->names);
-    if (!st->names) goto oom;
+    size_t n_slots = (size_t)2 * st->name_layers * N_HOOKS;
+    st->names = calloc(n_slots, sizeof *st->names);
+    st->tc_known = calloc(n_slots, 1);
+    st->tc_t = calloc(n_slots, sizeof *st->tc_t);
+    if (!st->names || !st->tc_known || !st->tc_t) goto oom;
     for (int s2 = 0; s2 < 2; s2++)
         for (int l = -1; l + 1 < st->name_layers; l++)
             for (int h = 0; h < N_HOOKS; h++) {
@@ -292,6 +301,8 @@ void gb_state_free(gb_state *st) {
                      st->hidden, st->class_logits};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) gb_free(bufs[i]);
     free(st->names);
+    free(st->tc_known);
+    free(st->tc_t);
     free(st);
 }
 
@@ -325,10 +336,44 @@ typedef struct run {
     int failed;
 } run;
 
-static const char *hook_name(const run *r, int layer, hook_id what) {
-    const gb_state *st = r->st;
+static size_t hook_slot(const run *r, int layer, hook_id what) {
     size_t stack = r->prefix[0] ? 1 : 0;
-    return st->names[(stack * (size_t)st->name_layers + (size_t)(layer + 1)) * N_HOOKS + what];
+    return (stack * (size_t)r->st->name_layers + (size_t)(layer + 1)) * N_HOOKS + what;
+}
+
+static const char *hook_name(const run *r, int layer, hook_id what) {
+    return r->st->names[hook_slot(r, layer, what)];
+}
+
+/* gb_trace_record for a hook slot, remembering the answer in the state so a
+ * decode step does not hash every hook name again. NULL: not recorded (or a
+ * failure, and then r->failed is set). */
+static gb_tensor *trace_slot(run *r, int layer, hook_id what, int ndim, const int64_t *shape,
+                             unsigned tok_axes, float fill) {
+    gb_state *st = r->st;
+    gb_trace *tr = r->o->trace;
+    size_t slot = hook_slot(r, layer, what), n_slots = (size_t)2 * st->name_layers * N_HOOKS;
+    if (st->tc_trace != tr || st->tc_gen != gb_trace_generation(tr)) {
+        memset(st->tc_known, 0, n_slots);
+        st->tc_trace = tr;
+        st->tc_gen = gb_trace_generation(tr);
+    }
+    if (st->tc_known[slot]) {
+        gb_tensor *t = st->tc_t[slot];
+        if (!t || gb_trace_reuse(tr, t, ndim, shape, tok_axes)) return t;
+    }
+    gb_tensor *t = gb_trace_record(tr, st->names[slot], ndim, shape, tok_axes, fill, r->err);
+    if (!t && r->err && r->err->status != GB_OK) {
+        r->failed = 1;
+        return NULL;
+    }
+    if (st->tc_gen != gb_trace_generation(tr)) { /* the trace grew: the other answers may be stale */
+        memset(st->tc_known, 0, n_slots);
+        st->tc_gen = gb_trace_generation(tr);
+    }
+    st->tc_known[slot] = 1;
+    st->tc_t[slot] = t;
+    return t;
 }
 
 /* A row-shaped hook point: data is [n, width] for positions pos0..; the trace
@@ -353,11 +398,8 @@ static void hook_rows(run *r, int layer, hook_id what, float *data, int width, i
         int64_t shape[GB_TENSOR_MAX_DIMS];
         shape[0] = r->pos0 + r->n;
         for (int i = 0; i < n_tail; i++) shape[i + 1] = tail[i];
-        gb_tensor *t = gb_trace_record(o->trace, name, n_tail + 1, shape, 1u, 0.0f, r->err);
-        if (!t) {
-            if (r->err && r->err->status != GB_OK) r->failed = 1;
-            return;
-        }
+        gb_tensor *t = trace_slot(r, layer, what, n_tail + 1, shape, 1u, 0.0f);
+        if (!t) return;
         memcpy(t->data + (size_t)r->pos0 * (size_t)t->stride[0], data,
                (size_t)r->n * (size_t)width * sizeof(float));
     }
@@ -373,7 +415,6 @@ static void hook_d(run *r, int layer, hook_id what, float *data) {
 static void record_att(run *r, int layer, hook_id what, const float *att, int Tk, int cross,
                        float fill) {
     if (!r->observe || !r->o->trace || r->failed) return;
-    const char *name = hook_name(r, layer, what);
     int H = r->m->cfg.n_heads;
     int64_t shape[3] = {H, r->pos0 + r->n, cross ? Tk : r->pos0 + r->n};
     /* A new tensor is filled with `fill` (the masked value) from end to end.
@@ -381,11 +422,8 @@ static void record_att(run *r, int layer, hook_id what, const float *att, int Tk
      * columns after a row's own position are masked in every pass, so they
      * already hold `fill`, and a row reads correctly as T grows. A
      * non-causal pass writes every row it shows in full. */
-    gb_tensor *t = gb_trace_record(r->o->trace, name, 3, shape, cross ? 2u : 6u, fill, r->err);
-    if (!t) {
-        if (r->err && r->err->status != GB_OK) r->failed = 1;
-        return;
-    }
+    gb_tensor *t = trace_slot(r, layer, what, 3, shape, cross ? 2u : 6u, fill);
+    if (!t) return;
     int64_t row_cap = t->stride[1];
     for (int h = 0; h < H; h++)
         for (int i = 0; i < r->n; i++) {

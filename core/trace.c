@@ -1,10 +1,12 @@
 /* trace.c - the recording: named tensors in a hash table, growable along token axes. */
 #include "glassbox/trace.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "glassbox/platform.h"
+#include "trace_internal.h"
 
 #define MAX_PATTERNS 32
 
@@ -25,7 +27,26 @@ struct gb_trace {
     int n_used;
     int *order;    /* slot indices of allocated tensors, in creation order */
     int n_order, cap_order;
+    uint64_t gen;  /* changes whenever a gb_tensor pointer of this trace may go stale */
 };
+
+/* Generations are unique across all traces, so a trace freed and another made
+ * at the same address never look alike to a cache. */
+static atomic_uint_fast64_t next_gen = 1;
+static void bump(gb_trace *tr) { tr->gen = (uint64_t)atomic_fetch_add(&next_gen, 1); }
+
+uint64_t gb_trace_generation(const gb_trace *tr) { return tr->gen; }
+
+bool gb_trace_reuse(gb_trace *tr, gb_tensor *t, int ndim, const int64_t *shape, unsigned tok_axes) {
+    entry *e = (entry *)t; /* t is the first member of its entry */
+    if (!e->allocated || e->t.ndim != ndim || e->tok_axes != tok_axes) return false;
+    for (int i = 0; i < ndim; i++) {
+        bool tok = (tok_axes >> i) & 1u;
+        if (tok ? shape[i] > tr->capacity : shape[i] != e->t.shape[i]) return false;
+    }
+    for (int i = 0; i < ndim; i++) e->t.shape[i] = shape[i];
+    return true;
+}
 
 static uint64_t fnv1a(const char *s) {
     uint64_t h = 1469598103934665603ull;
@@ -62,6 +83,7 @@ gb_trace *gb_trace_new(const char *patterns, int capacity, gb_error *err) {
     gb_trace *tr = calloc(1, sizeof *tr);
     if (!tr) goto oom;
     tr->capacity = capacity;
+    bump(tr);
     tr->n_slots = 256;
     tr->slots = calloc((size_t)tr->n_slots, sizeof *tr->slots);
     if (!tr->slots) goto oom;
@@ -99,6 +121,7 @@ void gb_trace_clear(gb_trace *tr) {
         free(tr->slots[i].t.data);
     }
     memset(tr->slots, 0, (size_t)tr->n_slots * sizeof *tr->slots);
+    bump(tr);
     tr->n_used = 0;
     tr->n_order = 0;
 }
@@ -137,6 +160,7 @@ static int grow(gb_trace *tr) {
     if (!ns) return -1;
     tr->slots = ns;
     tr->n_slots = old_n * 2;
+    bump(tr);
     /* re-insert, remembering where allocated tensors move for the order list */
     int *where = malloc((size_t)old_n * sizeof *where);
     if (!where) {
@@ -225,6 +249,7 @@ static gb_tensor *entry_tensor(gb_trace *tr, entry *e, int ndim, const int64_t *
         }
         free(e->t.data);
         e->t.data = NULL;
+        bump(tr);
     }
     int64_t phys[GB_TENSOR_MAX_DIMS];
     size_t total = 1;

@@ -150,6 +150,68 @@ static void test_causal_pattern(void **state) {
     gb_model_free(m);
 }
 
+/* One state records into several traces in turn, through clears, a trace that
+ * only wants some hooks, and a trace freed and made again: every recording
+ * equals the one a fresh state makes (the state's per-hook cache of trace
+ * answers must never hand out a stale tensor). */
+static void record_steps(gb_model *m, gb_state *st, gb_trace *tr, int n) {
+    gb_error err = {0};
+    gb_run_opts o = {.trace = tr};
+    gbt_assert_ok(gb_forward_decoder(m, st, TOKS, 2, 0, &o, &err), &err);
+    for (int p = 2; p < n; p++) gbt_assert_ok(gb_forward_decoder(m, st, &TOKS[p], 1, p, &o, &err), &err);
+}
+
+static void assert_same_trace(const gb_trace *a, const gb_trace *b, const char *what) {
+    assert_int_equal(gb_trace_count(a), gb_trace_count(b));
+    double worst = 0;
+    for (int i = 0; i < gb_trace_count(a); i++) {
+        const gb_tensor *x = gb_trace_at(a, i), *y = gb_trace_find(b, x->name);
+        assert_non_null(y);
+        assert_int_equal(x->ndim, y->ndim);
+        for (int k = 0; k < x->ndim; k++) assert_int_equal(x->shape[k], y->shape[k]);
+        size_t n = gb_tensor_numel(x);
+        float *u = malloc(n * sizeof *u), *v = malloc(n * sizeof *v);
+        gb_tensor_copy_contiguous(x, u);
+        gb_tensor_copy_contiguous(y, v);
+        for (size_t k = 0; k < n; k++) {
+            double d = isinf(u[k]) && isinf(v[k]) && (u[k] < 0) == (v[k] < 0) ? 0 : fabs(u[k] - v[k]);
+            if (!(d <= worst)) worst = d;
+        }
+        free(u), free(v);
+    }
+    printf("  %-40s %d tensors, max |diff| = %.3g (tolerance 0)\n", what, gb_trace_count(a), worst);
+    assert_true(worst == 0);
+}
+
+static void test_trace_cache_across_traces(void **state) {
+    (void)state;
+    gb_model *m = make(GB_ARCH_DECODER, GB_POS_LEARNED, GB_NORM_LAYERNORM, 1, GB_ACT_GELU_TANH, 4, 5);
+    gb_error err = {0};
+    gb_state *st = gb_state_new(m, 32, &err), *fresh = gb_state_new(m, 32, &err);
+    gb_trace *ref = gb_trace_new("*", 32, &err);
+    record_steps(m, fresh, ref, 8);
+    gb_trace *a = gb_trace_new("*", 32, &err);
+    record_steps(m, st, a, 5); /* a shorter run first: rows and shapes must be redone */
+    record_steps(m, st, a, 8);
+    assert_same_trace(ref, a, "same trace, run again");
+    gb_trace_clear(a);
+    record_steps(m, st, a, 8);
+    assert_same_trace(ref, a, "after gb_trace_clear");
+    gb_trace *some = gb_trace_new("blocks.1.attn.hook_pattern,logits", 32, &err);
+    record_steps(m, st, some, 8);
+    assert_int_equal(gb_trace_count(some), 2);
+    gb_trace *ref_some = gb_trace_new("blocks.1.attn.hook_pattern,logits", 32, &err);
+    record_steps(m, fresh, ref_some, 8);
+    assert_same_trace(ref_some, some, "a trace of two hooks");
+    gb_trace_free(a);
+    gb_trace *b = gb_trace_new("*", 32, &err); /* may well reuse a's address */
+    record_steps(m, st, b, 8);
+    assert_same_trace(ref, b, "a new trace after a free");
+    gb_trace_free(b), gb_trace_free(some), gb_trace_free(ref_some), gb_trace_free(ref);
+    gb_state_free(st), gb_state_free(fresh);
+    gb_model_free(m);
+}
+
 /* Encoder rows attend to later positions (bidirectional) and the class head runs. */
 static void test_encoder_is_bidirectional(void **state) {
     (void)state;
@@ -336,6 +398,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_kv_cache_matches_full_pass),
         cmocka_unit_test(test_rewind_reproduces),
         cmocka_unit_test(test_causal_pattern),
+        cmocka_unit_test(test_trace_cache_across_traces),
         cmocka_unit_test(test_encoder_is_bidirectional),
         cmocka_unit_test(test_encoder_without_positions_is_permutation_equivariant),
         cmocka_unit_test(test_encdec_cross_attention),
