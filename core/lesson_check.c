@@ -22,6 +22,7 @@
 #include "glassbox/platform.h"
 #include "glassbox/sampler.h"
 #include "glassbox/session.h"
+#include "glassbox/tasks.h"
 #include "glassbox/tokenizer.h"
 #include "glassbox/trace.h"
 #include "model_import.h"
@@ -235,20 +236,14 @@ static void prob_rank(const float *lg, int V, int id, double *p, int *rank) {
 
 /* ---- claims ---- */
 
-/* Greedy translation of source ids; the output excludes <s> and </s>. */
-static gb_status translate_ids(ctx *x, gb_state *st, const int *src, int ns, const gb_run_opts *ro, int *out,
-                               int cap, int *n_out) {
+/* Greedy translation of source ids as the viewer makes it (gb_translate_greedy,
+ * at most the context less one token); with the cross-attention when `cross`. */
+static gb_status translate(ctx *x, const int *src, int ns, bool cross, gb_translation *t) {
     int bos = gb_tokenizer_special(x->tok, GB_SPECIAL_BOS), eos = gb_tokenizer_special(x->tok, GB_SPECIAL_EOS);
     if (bos < 0 || eos < 0) return cfail(x, "the tokenizer has no <s> or </s> for translation");
-    if (gb_forward_encoder(x->m, st, src, ns, ro, x->err)) return x->err->status;
-    int prev = bos, n = 0;
-    for (int pos = 0; pos < cap && pos < x->m->cfg.max_seq; pos++) {
-        if (gb_forward_decoder(x->m, st, &prev, 1, pos, ro, x->err)) return x->err->status;
-        int best = argmax(gb_state_logits(st), x->m->cfg.vocab_size);
-        if (best == eos) break;
-        out[n++] = prev = best;
-    }
-    *n_out = n;
+    gb_error e = {0};
+    if (gb_translate_greedy(x->m, src, ns, bos, eos, x->m->cfg.max_seq - 1, cross ? 1 : 0, t, &e))
+        return *x->err = e, x->err->status;
     return GB_OK;
 }
 
@@ -267,10 +262,10 @@ static int find_pos(const int *ids, int n, int id, int before) {
     return -1;
 }
 
-static gb_status claim_attention(ctx *x) {
+/* Can the step's model answer this attention claim (prompt, stack, layer, head)? */
+static gb_status attention_args(ctx *x) {
     const gb_lesson_claim *cl = x->cl;
-    const char *prompt = x->s->state.prompt;
-    if (!prompt) return cfail(x, "an attention claim reads the step's @prompt, and there is none");
+    if (!x->s->state.prompt) return cfail(x, "an attention claim reads the step's @prompt, and there is none");
     if (need_model(x, -1)) return x->err->status;
     gb_arch arch = x->m->cfg.arch;
     if (cl->stack != GB_CS_SELF && arch != GB_ARCH_ENCDEC)
@@ -278,57 +273,103 @@ static gb_status claim_attention(ctx *x) {
     int nl = cl->stack == GB_CS_ENCODER ? x->m->cfg.n_enc_layers : x->m->cfg.n_layers;
     if (cl->layer >= nl) return cfail(x, "layer %d: the model has layers 0..%d", cl->layer, nl - 1);
     if (cl->head >= x->m->cfg.n_heads) return cfail(x, "head %d: the model has heads 0..%d", cl->head, x->m->cfg.n_heads - 1);
-    int *src = NULL, ns = 0, from_id = 0, to_id = 0;
-    if (word_id(x, cl->text, &from_id) || word_id(x, cl->want2, &to_id)) return x->err->status;
-    if (encode(x, prompt, arch == GB_ARCH_DECODER, &src, &ns)) return x->err->status;
-    int cls = gb_tokenizer_special(x->tok, GB_SPECIAL_CLS);
-    int T = ns + 2 + x->m->cfg.max_seq;
-    int *ids = malloc((size_t)T * sizeof(int)), n = 0, *out = malloc((size_t)T * sizeof(int)), n_out = 0;
+    return GB_OK;
+}
+
+/* What an attention claim reads: self and encoder attention from a recorded
+ * pattern [heads, T, S] over ids; cross-attention from a translation. */
+typedef struct att_run {
+    int *ids, n;              /* the prompt as the stack read it (<cls> first for encoders) */
+    gb_trace *tr;
+    const gb_tensor *pattern; /* self, encoder */
+    gb_translation t;         /* cross: row j of the alignment writes word j */
+    int *words, n_words;      /* cross: the translation without <s> and </s> */
+} att_run;
+
+static void att_run_free(att_run *r) {
+    free(r->ids), free(r->words);
+    gb_trace_free(r->tr);
+    gb_translation_free(&r->t);
+}
+
+/* Run the stack the claim names over the source ids src [ns] with the layer's pattern recorded. */
+static gb_status run_self(ctx *x, const int *src, int ns, att_run *r) {
+    gb_arch arch = x->m->cfg.arch;
+    bool enc = x->cl->stack == GB_CS_ENCODER;
     char name[96];
-    snprintf(name, sizeof name, "%sblocks.%d.%s.hook_pattern", cl->stack == GB_CS_ENCODER ? "encoder." : "", cl->layer,
-             cl->stack == GB_CS_CROSS ? "cross_attn" : "attn");
-    gb_trace *tr = gb_trace_new(name, T, x->err);
-    gb_state *st = tr ? gb_state_new(x->m, x->m->cfg.max_seq, x->err) : NULL;
-    gb_status s = st && ids && out ? GB_OK : (x->err->status ? x->err->status : GB_ERR_INTERNAL);
-    gb_run_opts ro = {.trace = tr};
-    if (!s && arch == GB_ARCH_ENCODER) {
-        if (cls >= 0) ids[n++] = cls;
-        memcpy(ids + n, src, (size_t)ns * sizeof(int)), n += ns;
-        s = gb_forward_encoder(x->m, st, ids, n, &ro, x->err);
-    } else if (!s && arch == GB_ARCH_DECODER) {
-        memcpy(ids, src, (size_t)ns * sizeof(int)), n = ns;
-        s = gb_forward_decoder(x->m, st, ids, n, 0, &ro, x->err);
-    } else if (!s) {
-        s = translate_ids(x, st, src, ns, &ro, out, x->m->cfg.max_seq - 1, &n_out);
-        if (cl->stack == GB_CS_ENCODER) memcpy(ids, src, (size_t)ns * sizeof(int)), n = ns;
+    snprintf(name, sizeof name, "%sblocks.%d.attn.hook_pattern", enc ? "encoder." : "", x->cl->layer);
+    int T = ns + 2 + x->m->cfg.max_seq, cls = gb_tokenizer_special(x->tok, GB_SPECIAL_CLS);
+    r->ids = malloc((size_t)T * sizeof(int));
+    r->tr = gb_trace_new(name, T, x->err);
+    gb_state *st = r->tr ? gb_state_new(x->m, x->m->cfg.max_seq, x->err) : NULL;
+    gb_status s = st && r->ids ? GB_OK : (x->err->status ? x->err->status : GB_ERR_INTERNAL);
+    gb_run_opts ro = {.trace = r->tr};
+    if (!s && arch == GB_ARCH_ENCODER && cls >= 0) r->ids[r->n++] = cls;
+    if (!s && (arch != GB_ARCH_ENCDEC || enc)) memcpy(r->ids + r->n, src, (size_t)ns * sizeof(int)), r->n += ns;
+    if (!s && arch == GB_ARCH_DECODER) s = gb_forward_decoder(x->m, st, r->ids, r->n, 0, &ro, x->err);
+    else if (!s && r->n > 0) s = gb_forward_encoder(x->m, st, r->ids, r->n, &ro, x->err);
+    /* an encoder-decoder's decoder self-attention reads no prompt: nothing to find (n = 0) */
+    r->pattern = s || r->n == 0 ? NULL : gb_trace_find(r->tr, name);
+    if (!s && r->n > 0 && !r->pattern) s = cfail(x, "the model recorded no %s", name);
+    gb_state_free(st);
+    return s;
+}
+
+/* Translate src [ns]: the words, and the cross-attention of every layer and head when `cross`. */
+static gb_status run_cross(ctx *x, const int *src, int ns, bool cross, att_run *r) {
+    if (translate(x, src, ns, cross, &r->t)) return x->err->status;
+    r->words = malloc((size_t)(r->t.n_ids > 0 ? r->t.n_ids : 1) * sizeof(int));
+    if (!r->words) return gb_fail(x->err, GB_ERR_INTERNAL, "out of memory");
+    r->n_words = gb_translation_words(&r->t, r->words, r->t.n_ids);
+    return GB_OK;
+}
+
+/* The query row q and key column k of the claim's words. Cross: the row that
+ * writes `from` and its column in the source; self and encoder: the last
+ * `from` of the prompt and the last `to` (a decoder's at or before it). */
+static gb_status attention_cell(ctx *x, const att_run *r, const int *src, int ns, int *q, int *k) {
+    const gb_lesson_claim *cl = x->cl;
+    int from_id = 0, to_id = 0;
+    if (word_id(x, cl->text, &from_id) || word_id(x, cl->want2, &to_id)) return x->err->status;
+    if (cl->stack == GB_CS_CROSS) {
+        *q = find_pos(r->words, r->n_words, from_id, r->n_words - 1);
+        *k = find_pos(src, ns, to_id, ns - 1);
+        if (*q >= 0 && *k >= 0) return GB_OK;
+        char *tr_text = decode(x, r->words, r->n_words);
+        gb_status s = cfail(x, "'%s' must be in the translation ('%s') and '%s' in the source", cl->text, tr_text, cl->want2);
+        free(tr_text);
+        return s;
     }
-    const gb_tensor *p = s ? NULL : gb_trace_find(tr, name);
-    if (!s && !p) s = cfail(x, "the model recorded no %s", name);
-    int q = -1, k = -1;
-    if (!s && cl->stack == GB_CS_CROSS) {
-        /* the row that produces the word: out[j] is produced at decoder row j */
-        q = find_pos(out, n_out, from_id, n_out - 1);
-        k = find_pos(src, ns, to_id, ns - 1);
-        if (q < 0 || k < 0) {
-            char *tr_text = decode(x, out, n_out);
-            s = cfail(x, "'%s' must be in the translation ('%s') and '%s' in the source", cl->text, tr_text, cl->want2);
-            free(tr_text);
-        }
-    } else if (!s) {
-        q = find_pos(ids, n, from_id, n - 1);
-        k = q < 0 ? -1 : find_pos(ids, n, to_id, cl->stack == GB_CS_SELF && arch != GB_ARCH_ENCODER ? q : n - 1);
-        if (q < 0) s = cfail(x, "'%s' is not in the prompt '%s'", cl->text, prompt);
-        else if (k < 0) s = cfail(x, "'%s' is not in the prompt%s", cl->want2, arch == GB_ARCH_ENCODER ? "" : " before the query word");
-    }
+    gb_arch arch = x->m->cfg.arch;
+    *q = find_pos(r->ids, r->n, from_id, r->n - 1);
+    *k = *q < 0 ? -1 : find_pos(r->ids, r->n, to_id, cl->stack == GB_CS_SELF && arch != GB_ARCH_ENCODER ? *q : r->n - 1);
+    if (*q < 0) return cfail(x, "'%s' is not in the prompt '%s'", cl->text, x->s->state.prompt);
+    if (*k < 0) return cfail(x, "'%s' is not in the prompt%s", cl->want2, arch == GB_ARCH_ENCODER ? "" : " before the query word");
+    return GB_OK;
+}
+
+static double attention_weight(const ctx *x, const att_run *r, int q, int k) {
+    if (x->cl->stack == GB_CS_CROSS) return gb_translation_cross(&r->t, x->cl->layer, x->cl->head)[(size_t)q * r->t.n_src + k];
+    const gb_tensor *p = r->pattern;
+    return p->data[x->cl->head * p->stride[0] + q * p->stride[1] + k * p->stride[2]];
+}
+
+static gb_status claim_attention(ctx *x) {
+    const gb_lesson_claim *cl = x->cl;
+    if (attention_args(x)) return x->err->status;
+    int *src = NULL, ns = 0, q = -1, k = -1;
+    if (encode(x, x->s->state.prompt, x->m->cfg.arch == GB_ARCH_DECODER, &src, &ns)) return x->err->status;
+    att_run r = {0};
+    gb_status s = cl->stack == GB_CS_CROSS ? run_cross(x, src, ns, true, &r) : run_self(x, src, ns, &r);
+    if (!s) s = attention_cell(x, &r, src, ns, &q, &k);
     if (!s) {
-        double a = p->data[cl->head * p->stride[0] + q * p->stride[1] + k * p->stride[2]];
+        double a = attention_weight(x, &r, q, k);
         if (!compare(cl->cmp, a, cl->threshold))
             s = cfail(x, "claim failed: layer %d head %d attends from '%s' to '%s' with %.2f, %s %g", cl->layer, cl->head,
                       cl->text, cl->want2, a, cmp_fail_word(cl->cmp), cl->threshold);
     }
-    gb_state_free(st);
-    gb_trace_free(tr);
-    free(ids), free(out), free(src);
+    att_run_free(&r);
+    free(src);
     return s;
 }
 
@@ -467,19 +508,18 @@ static gb_status claim_generate(ctx *x) {
 static gb_status claim_translate(ctx *x) {
     int *src = NULL, ns = 0;
     if (need_model(x, GB_ARCH_ENCDEC) || encode(x, x->cl->text, false, &src, &ns)) return x->err->status;
-    int cap = x->m->cfg.max_seq, *out = malloc((size_t)cap * sizeof(int)), n = 0;
-    gb_state *st = out ? gb_state_new(x->m, cap, x->err) : NULL;
-    gb_status s = st ? translate_ids(x, st, src, ns, NULL, out, cap - 1, &n) : (x->err->status ? x->err->status : GB_ERR_INTERNAL);
+    att_run r = {0};
+    gb_status s = run_cross(x, src, ns, false, &r); /* the words only */
     if (!s) {
-        char *text = decode(x, out, n), want[1024];
+        char *text = decode(x, r.words, r.n_words), want[1024];
         snprintf(want, sizeof want, "%s", x->cl->want);
         trim(want), trim(text);
         if (strcmp(text, want) != 0)
             s = cfail(x, "claim failed: the model translates '%s' as '%s'", x->cl->text, text);
         free(text);
     }
-    gb_state_free(st);
-    free(out), free(src);
+    att_run_free(&r);
+    free(src);
     return s;
 }
 

@@ -133,6 +133,8 @@ static void draw_view(cairo_t *cr, const gb_lesson_step *s, double x, double y, 
     if (!WORDS) WORDS = gb_lesson_checker_new();
     char pick[64];
     gb_lesson_view_select(WORDS, &s->state, &a, pick, sizeof pick);
+    char hl[256];
+    gb_lesson_view_highlight(&s->state, &a, hl, sizeof hl);
     gb_view_model vm;
     if (gb_view_model_open(&vm, a.model, &err)) memset(&vm, 0, sizeof vm);
     gb_shared sh = {.theme = gb_theme_get(false), .interactive = false, .prompt = a.prompt};

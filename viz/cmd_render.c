@@ -60,6 +60,7 @@ static gb_status parse(int argc, char **argv, render_args *a, const char **name,
         {"--strategies", NULL, GB_OPT_STR, &a->view.strategies, 0, -1, "LIST   compare: e.g. greedy,top-k=40,top-p=0.9,t=1.5", false},
         {"--at", NULL, GB_OPT_INT, &a->view.at, 0, 4096, "I   compare: the step whose distributions are shown", false},
         {"--session", NULL, GB_OPT_STR, &a->view.session, 0, -1, "FILE   generation: a saved session to replay", false},
+        {"--highlight", NULL, GB_OPT_STR, &a->view.highlight, 0, -1, "WORDS   mark these words (space or comma separated) in the views' tokens", false},
     };
     const char *pos[1];
     int n_pos;

@@ -1,5 +1,6 @@
 /* draw.c - rectangles, panels, axes ticks, legends and token chips (see draw.h). */
 #include "draw.h"
+#include "highlight.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -264,6 +265,10 @@ double gb_chips_layout(const gb_chip *chips, int n, gb_rect r, const gb_theme *t
 }
 
 double gb_draw_chips(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const gb_theme *t) {
+    return gb_draw_chips_hl(cr, r, chips, n, NULL, t);
+}
+
+double gb_draw_chips_hl(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const bool *marked, const gb_theme *t) {
     gb_rect one;
     double used = 0;
     gb_font fb = gb_font_body(t), fs = gb_font_small(t);
@@ -271,7 +276,10 @@ double gb_draw_chips(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const 
     if (n && !rects) return 0;
     used = gb_chips_layout(chips, n, r, t, rects);
     cairo_save(cr);
-    cairo_rectangle(cr, r.x - 2, r.y - 2, r.w + 4, r.h + 4);
+    double m = 2;
+    for (int i = 0; marked && i < n; i++)
+        if (marked[i]) m = 7; /* room for a highlight's ring */
+    cairo_rectangle(cr, r.x - m, r.y - m, r.w + 2 * m, r.h + 2 * m);
     cairo_clip(cr);
     for (int i = 0; i < n; i++) {
         one = rects[i];
@@ -295,6 +303,7 @@ double gb_draw_chips(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const 
             gb_text_draw(cr, &fs, id, one.x + one.w / 2, one.y + one.h - t->pad * 0.4, GB_CENTER,
                          GB_BOTTOM, one.w - t->pad);
         }
+        if (marked && marked[i]) gb_hl_halo(cr, one, 3, t->radius);
     }
     cairo_restore(cr);
     free(rects);

@@ -120,6 +120,7 @@ typedef struct gb_bars {
     int highlight;                /* index drawn emphasised, -1 none */
     int hover;                    /* -1 none */
     int decimals;                 /* digits of the value printed after each bar (0: 3) */
+    const bool *marked;           /* [n] or NULL: labels on the highlighter's ground (--highlight) */
 } gb_bars;
 
 typedef struct gb_bars_geom {
@@ -171,6 +172,8 @@ typedef struct gb_chip {
  * box (may be NULL); returns the height used. */
 double gb_chips_layout(const gb_chip *chips, int n, gb_rect r, const gb_theme *t, gb_rect *rects);
 double gb_draw_chips(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const gb_theme *t);
+/* The same with marked[i] (may be NULL) chips in a yellow halo (--highlight words). */
+double gb_draw_chips_hl(cairo_t *cr, gb_rect r, const gb_chip *chips, int n, const bool *marked, const gb_theme *t);
 
 /* ---- 3D scatter ---- */
 

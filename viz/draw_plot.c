@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "highlight.h"
 
 /* ---- bars ---- */
 
@@ -96,10 +97,17 @@ void gb_draw_bars(cairo_t *cr, gb_rect r, const gb_bars *b, const gb_theme *t) {
         cairo_rectangle(cr, g.plot.x, by + (b->ghost ? bh * 0.2 : 0), w, b->ghost ? bh * 0.6 : bh);
         cairo_fill(cr);
         gb_font fl = fb;
-        fl.bold = hot;
-        gb_set_rgb(cr, t->fg);
-        gb_text_draw(cr, &fl, b->labels ? b->labels[i] : "", g.plot.x - 6, y + g.row_h / 2, GB_RIGHT,
-                     GB_MIDDLE, g.label_w - 8);
+        bool mark = b->marked && b->marked[i];
+        fl.bold = hot; /* the ground marks it; bold would not fit a tight label column */
+        const char *lab = b->labels ? b->labels[i] : "";
+        if (mark) { /* the highlighter's ground behind the label, as in the narrative */
+            double lw;
+            gb_text_size(cr, &fl, lab, &lw, NULL);
+            lw = fmin(lw, g.label_w - 8);
+            gb_hl_ground(cr, (gb_rect){g.plot.x - 6 - lw - 4, y + 1, lw + 8, g.row_h - 2}, 0);
+        }
+        gb_set_rgb(cr, mark ? GB_HL_INK : t->fg);
+        gb_text_draw(cr, &fl, lab, g.plot.x - 6, y + g.row_h / 2, GB_RIGHT, GB_MIDDLE, g.label_w - 8);
         char v[32];
         snprintf(v, sizeof v, "%.*f", b->decimals > 0 ? b->decimals : 3, b->values[i]);
         /* the number sits after the bar, or inside it when the bar is long */

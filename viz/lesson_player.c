@@ -228,6 +228,8 @@ static void apply_view(gb_player *p, gb_app *app, const gb_lesson_state *st) {
     if (!p->words) p->words = gb_lesson_checker_new();
     char pick[64];
     gb_lesson_view_select(p->words, st, &a, pick, sizeof pick);
+    char hl[256];
+    gb_lesson_view_highlight(st, &a, hl, sizeof hl);
     gb_error err = {0};
     void *self = app->views[vi]->create(&a, &err);
     if (!self) {

@@ -30,6 +30,9 @@
  * into (free it after the view is destroyed); may stay NULL. */
 void gb_lesson_view_args(const gb_lesson_state *st, gb_view_args *a, char **tok_path);
 
+/* The step's @highlight words as a->highlight ("w1 w2", written into buf). */
+void gb_lesson_view_highlight(const gb_lesson_state *st, gb_view_args *a, char *buf, size_t cap);
+
 /* The step's @sampling and @generate as view arguments: temperature, top-k,
  * top-p and seed; steps = @generate N (the generation view without @generate
  * generates to the end token, as `generate` claims do; the distribution view

@@ -31,6 +31,19 @@ void gb_lesson_view_select(gb_lesson_checker *c, const gb_lesson_state *st_in, g
     }
 }
 
+void gb_lesson_view_highlight(const gb_lesson_state *st, gb_view_args *a, char *buf, size_t cap) {
+    size_t k = 0;
+    if (cap == 0) return;
+    buf[0] = '\0';
+    for (int i = 0; i < st->n_highlight && k + 1 < cap; i++) {
+        int w = snprintf(buf + k, cap - k, "%s%s", k ? " " : "", st->highlight[i]);
+        if (w < 0 || (size_t)w >= cap - k) break; /* a word that does not fit is left out whole */
+        k += (size_t)w;
+    }
+    buf[k] = '\0';
+    a->highlight = k ? buf : NULL;
+}
+
 void gb_lesson_view_sampling(const gb_lesson_state *st, gb_view_args *a) {
     a->temperature = st->temperature, a->top_k = st->top_k, a->top_p = st->top_p, a->seed = st->seed;
     a->strategy = NULL; /* derived from the settings: temperature 0 is greedy */

@@ -53,6 +53,8 @@ typedef struct gb_view_args {
     bool scores, average, lines, no_pos;
     /* distribution, generation, compare (docs/views-sampling.md) */
     double temperature, top_p; int top_k, steps, max_new, at; uint64_t seed; const char *strategy, *strategies, *session;
+    /* words marked in every view that shows tokens (--highlight "cat sat", a lesson's @highlight; viz/highlight.h) */
+    const char *highlight;
 } gb_view_args;
 
 void gb_view_args_defaults(gb_view_args *a);
@@ -103,6 +105,9 @@ typedef struct gb_view {
     gb_status (*check)(const void *self, const gb_shared *sh, gb_error *err);
     /* the window's clock (seconds): true while the view animates (e.g. playing), may be NULL */
     bool (*tick)(void *self, double now);
+    /* after settling: the items marked for --highlight (token positions, or vocabulary
+     * ids for bars of a distribution) into out (cap), returning how many; may be NULL */
+    int (*highlighted)(const void *self, int *out, int cap);
 } gb_view;
 
 /* The registry. */

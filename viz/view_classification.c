@@ -44,6 +44,7 @@ typedef struct cl_view {
     gb_widget text_b;
     double w, h;
     int hover_tok, hover_grid_r, hover_grid_c;
+    gb_hl hl;                  /* --highlight: these words' tokens ringed and their bars' labels marked */
 } cl_view;
 
 typedef struct cl_geom {
@@ -206,6 +207,7 @@ static void *cl_create(const gb_view_args *a, gb_error *err) {
                         .family = "an encoder-only model with a classification head"};
     v->arg_layer = a->layer, v->arg_head = a->head;
     v->hover_tok = v->hover_grid_r = v->hover_grid_c = -1;
+    gb_hl_parse(&v->hl, a->highlight);
     gb_ui_init(&v->ui, gb_theme_normal());
     gb_widget_textbox(&v->text_b, "", "type a sentence, e.g. the song is not very good .");
     gb_widget_set_tooltip(&v->text_b, "The sentence to classify; the model reads it again as you type");
@@ -236,7 +238,7 @@ static void cl_geometry(const cl_view *v, double w, double h, const gb_shared *s
     double rows = 1;
     if (v->have) {
         gb_rect probe = {0, 0, r.w - t->font * 7, 1e6};
-        rows = fmax(1, fmin(4, task_draw_strip(NULL, probe, v->main.lab, v->main.c.n, NULL, -1, t, NULL) / (t->font * 2.0)));
+        rows = fmax(1, fmin(4, task_draw_strip(NULL, probe, v->main.lab, v->main.c.n, NULL, -1, NULL, t, NULL) / (t->font * 2.0)));
     }
     g->sentence = gb_rect_cut_top(&r, rows * t->font * 2.4 + t->font * 1.6, t->gap);
     if (r.w > r.h * 1.1) { /* three columns: <cls> bars, every head, the answers */
@@ -312,7 +314,7 @@ static void draw_sentence(cairo_t *cr, gb_rect r, const cl_view *v, const gb_the
     gb_set_rgb(cr, t->fg);
     gb_text_draw(cr, &fb, "Sentence", r.x, r.y + t->font, GB_LEFT, GB_MIDDLE, lw);
     gb_rect s = {r.x + lw, r.y, r.w - lw, r.h};
-    double used = task_draw_strip(cr, s, v->main.lab, v->main.c.n, cl_row(v), 0, t, NULL);
+    double used = task_draw_strip(cr, s, v->main.lab, v->main.c.n, cl_row(v), 0, &v->hl, t, NULL);
     char cap[200], heads[80];
     task_heads_describe(&v->heads, heads, sizeof heads);
     snprintf(cap, sizeof cap, "<cls> is put in front; the classifier reads only its final vector. Shaded by the attention from <cls> (%s).", heads);
@@ -381,7 +383,10 @@ static void cl_draw(cairo_t *cr, double w, double h, const void *self, const gb_
     snprintf(title, sizeof title, "Attention from <cls>");
     gb_rect in = gb_draw_panel(cr, g.bars, title, heads, t);
     gb_bars b = cls_bars(v);
+    bool *mk = v->hl.n > 0 && b.n > 0 ? malloc((size_t)b.n) : NULL;
+    if (mk) gb_hl_mark_rows(&v->hl, v->main.lab[0], TASK_LABEL, b.n, mk), b.marked = mk;
     gb_draw_bars(cr, in, &b, t);
+    free(mk);
     in = gb_draw_panel(cr, g.grid, "Every head", "attention from <cls>, by layer and head; click to choose", t);
     gb_heatmap hm = grid_map(v);
     gb_draw_heatmap(cr, in, &hm, t);
@@ -471,6 +476,12 @@ static const char *const CL_KEYS[] = {"click the text box", "type a sentence: th
                                       "a", "average of the layer's heads", "click a row of every head", "choose that head",
                                       NULL};
 
+/* The sentence's tokens (<cls> is token 0) of the --highlight words. */
+static int cl_highlighted(const void *self, int *out, int cap) {
+    const cl_view *v = self;
+    return v->have ? task_highlighted(&v->hl, v->main.lab, v->main.c.n, 0, out, cap) : 0;
+}
+
 const gb_view gb_view_classification = {
     .name = "classification",
     .title = "Classification",
@@ -485,4 +496,5 @@ const gb_view gb_view_classification = {
     .ui = cl_ui,
     .matrix = cl_matrix,
     .check = cl_check,
+    .highlighted = cl_highlighted,
 };

@@ -132,13 +132,14 @@ static double draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme
         gb_text_size(cr, &fb, lab, &tw, &th);
         if (x + tw > r.x + r.w && x > r.x) x = r.x, y += lh;
         if (y + lh > r.y + r.h) break;
-        bool sel = i >= 0 && path[i] == p->shown;
+        bool sel = i >= 0 && path[i] == p->shown, mark = !sel && gb_hl_match(&p->hl, lab, strlen(lab)) >= 0;
         if (sel) {
             gb_set_rgb(cr, t->highlight);
             gb_rounded_rect(cr, (gb_rect){x - 2, y - 1, tw + 4, th + 2}, 3);
             cairo_fill(cr);
         }
-        gb_set_rgb(cr, sel ? gb_text_on(t->highlight) : i < 0 ? t->fg_dim : t->fg);
+        if (mark) gb_hl_ground(cr, (gb_rect){x - 2, y - 1, tw + 4, th + 2}, 0); /* a --highlight word */
+        gb_set_rgb(cr, sel ? gb_text_on(t->highlight) : mark ? GB_HL_INK : i < 0 ? t->fg_dim : t->fg);
         gb_text_draw(cr, &fb, lab, x, y, GB_LEFT, GB_TOP, 0);
         x += tw + sp;
     }
@@ -235,6 +236,14 @@ static gb_status cmp_check(const void *self, const gb_shared *sh, gb_error *err)
 
 static const char *const CMP_KEYS[] = {"[  ]", "distributions at the previous / next step", NULL};
 
+/* The marked bars' ids, column after column (an id marked in two columns twice). */
+static int cmp_highlighted(const void *self, int *out, int cap) {
+    const cmp_view *v = self;
+    int k = 0;
+    for (int i = 0; i < v->n; i++) k += gb_dist_highlighted(&v->p[i], true, out + k, cap - k);
+    return k;
+}
+
 const gb_view gb_view_compare = {
     .name = "compare",
     .title = "Compare",
@@ -249,4 +258,5 @@ const gb_view gb_view_compare = {
     .ui = cmp_ui,
     .matrix = cmp_matrix,
     .check = cmp_check,
+    .highlighted = cmp_highlighted,
 };

@@ -137,8 +137,11 @@ void dist_draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t)
     gb_set_rgb(cr, t->fg_dim);
     for (int i = 0; i < p->n_prompt && x < r.x + r.w; i++) {
         gb_samp_label(p, p->prompt[i], lab, sizeof lab);
-        double tw;
-        gb_text_size(cr, &fb, lab, &tw, NULL);
+        double tw, th;
+        gb_text_size(cr, &fb, lab, &tw, &th);
+        bool mark = gb_hl_match(&p->hl, lab, strlen(lab)) >= 0;
+        if (mark) gb_hl_ground(cr, (gb_rect){x - 3, y - 2, tw + 6, th + 4}, 0);
+        gb_set_rgb(cr, mark ? GB_HL_INK : t->fg_dim);
         gb_text_draw(cr, &fb, lab, x, y, GB_LEFT, GB_TOP, 0);
         x += tw + sp;
     }
@@ -153,6 +156,9 @@ void dist_draw_text(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t)
             gb_rounded_rect(cr, (gb_rect){x - 3, y - 2, tw + 6, th + 4}, 4);
             cairo_fill(cr);
             gb_set_rgb(cr, gb_text_on(t->highlight));
+        } else if (gb_hl_match(&p->hl, lab, strlen(lab)) >= 0) { /* a --highlight word */
+            gb_hl_ground(cr, (gb_rect){x - 3, y - 2, tw + 6, th + 4}, 0);
+            gb_set_rgb(cr, GB_HL_INK);
         } else {
             gb_set_rgb(cr, t->accent);
         }
@@ -280,6 +286,10 @@ static gb_status dist_check(const void *self, const gb_shared *sh, gb_error *err
 static const char *const DIST_KEYS[] = {"space", "step: generate the next token", "backspace", "back: remove the last token",
                                         "p", "play / pause", "r", "reset to the prompt", NULL};
 
+static int dist_highlighted(const void *self, int *out, int cap) {
+    return gb_dist_highlighted(&((const dist_view *)self)->p, false, out, cap);
+}
+
 const gb_view gb_view_distribution = {
     .name = "distribution",
     .title = "Distribution",
@@ -295,4 +305,5 @@ const gb_view gb_view_distribution = {
     .matrix = dist_matrix,
     .check = dist_check,
     .tick = dist_tick,
+    .highlighted = dist_highlighted,
 };

@@ -10,6 +10,7 @@
 
 #include "glassbox/sampler.h"
 #include "glassbox/session.h"
+#include "highlight.h"
 #include "view.h"
 #include "view_attention.h"
 
@@ -18,6 +19,8 @@ typedef enum gb_strategy {
     GB_STRAT_GREEDY = 0, GB_STRAT_RANDOM, GB_STRAT_TOPK, GB_STRAT_TOPP, GB_STRAT_COMBINED, GB_STRAT_N
 } gb_strategy;
 extern const char *const GB_STRATEGY_NAMES[GB_STRAT_N];
+
+#define GB_SAMP_HL_IDS 8 /* ids kept per highlighted word ("cat", " cat", "Cat", ...) */
 
 typedef struct gb_samp {
     char *tok_arg;
@@ -45,6 +48,9 @@ typedef struct gb_samp {
     gb_sampler_settings prev_set;
     char error[256];
     char note[300];              /* e.g. where the session was saved */
+    /* --highlight: the words, and the vocabulary ids spelling each (found when the session is built) */
+    gb_hl hl;
+    int hl_ids[GB_HL_MAX][GB_SAMP_HL_IDS], hl_n[GB_HL_MAX];
 } gb_samp;
 
 gb_sampler_settings gb_samp_settings_of(gb_strategy st, double t, int k, double p);
@@ -90,5 +96,12 @@ void gb_dist_draw(cairo_t *cr, gb_rect r, const gb_samp *p, const gb_theme *t, b
 int gb_dist_bar_hit(const gb_samp *p, gb_rect r, const gb_theme *t, bool compact, double x, double y);
 /* Top n token ids of rec in rank order (by logit, ties by lower id). */
 int gb_dist_top(const gb_sample_record *rec, int *ids, int n);
+/* The rank (0 = best) of id in rec: how many tokens come before it. */
+int gb_dist_rank(const gb_sample_record *rec, int id);
+/* A highlighted word's best-ranked vocabulary id in rec, or -1 if no token spells it. */
+int gb_dist_hl_best(const gb_samp *p, int word);
+/* The vocabulary ids marked for --highlight among the shown decision's bars
+ * (compact: the compare view's 10), into out; returns how many. */
+int gb_dist_highlighted(const gb_samp *p, bool compact, int *out, int cap);
 
 #endif

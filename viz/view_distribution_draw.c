@@ -61,6 +61,7 @@ typedef struct bars_data {
     gb_rgb col[DIST_MAX_BARS];
     char lab[DIST_MAX_BARS][48];
     const char *labs[DIST_MAX_BARS];
+    bool marked[DIST_MAX_BARS];  /* --highlight */
 } bars_data;
 
 static gb_bars bars_of(const gb_samp *p, const gb_theme *t, bool compact, bars_data *d) {
@@ -72,23 +73,97 @@ static gb_bars bars_of(const gb_samp *p, const gb_theme *t, bool compact, bars_d
         d->col[i] = stage_color(rec, i, t);
         gb_samp_label(p, d->ids[i], d->lab[i], sizeof d->lab[i]);
         d->labs[i] = d->lab[i];
+        d->marked[i] = gb_hl_match(&p->hl, d->lab[i], strlen(d->lab[i])) >= 0;
         if (d->ids[i] == rec->chosen) hi = i;
     }
     return (gb_bars){.values = d->val, .ghost = d->ghost, .n = n, .labels = d->labs, .colors = d->col, .vmax = 0,
+                     .marked = d->marked,
                      .value_axis = "probability", .highlight = hi, .hover = -1, .decimals = 3};
+}
+
+int gb_dist_highlighted(const gb_samp *p, bool compact, int *out, int cap) {
+    if (!p->rec_ok) return 0;
+    bars_data d;
+    gb_bars b = bars_of(p, gb_theme_get(false), compact, &d);
+    int k = 0;
+    for (int i = 0; i < b.n && k < cap; i++)
+        if (d.marked[i]) out[k++] = d.ids[i];
+    return k;
+}
+
+/* Is highlighted word k on one of the first `shown` bars? */
+static bool word_shown(const gb_samp *p, const bars_data *d, int shown, int k) {
+    for (int i = 0; i < shown; i++)
+        if (d->marked[i] && gb_hl_match(&p->hl, d->lab[i], strlen(d->lab[i])) == k) return true;
+    return false;
+}
+
+static double unshown_line_h(const gb_theme *t) {
+    gb_font fb = gb_font_body(t);
+    fb.bold = true;
+    double th;
+    gb_text_size(NULL, &fb, "Ag", NULL, &th);
+    return th + 8;
+}
+
+/* Room at the bottom of *in for a line per highlighted word without a bar
+ * (fewer rows may then fit: settle in a few rounds), at most a third of it so
+ * the bars stay the picture; the lines' rectangle. */
+static gb_rect cut_unshown(gb_rect *in, const gb_samp *p, const bars_data *d, const gb_bars *b, const gb_theme *t) {
+    double lh = unshown_line_h(t);
+    int lines = 0, most = (int)fmax(1, floor(in->h / 3 / lh));
+    gb_rect bars = *in;
+    for (int round = 0; round < 3 && p->hl.n > 0; round++) {
+        bars = *in;
+        bars.h = fmax(0, in->h - lines * lh);
+        gb_bars_geom g;
+        gb_bars_layout(b, bars, t, &g);
+        int u = 0;
+        for (int k = 0; k < p->hl.n; k++) u += !word_shown(p, d, g.shown, k);
+        if (u <= lines || lines == most) break;
+        lines = u < most ? u : most;
+    }
+    gb_rect rest = {in->x, in->y + bars.h, in->w, in->h - bars.h};
+    *in = bars;
+    return rest;
+}
+
+/* The highlighted words without a shown bar, in words ("sat: rank 41, p =
+ * 0.0012") on the highlighter's ground, so the teacher can point at them. */
+static void draw_unshown(cairo_t *cr, gb_rect r, const gb_samp *p, const bars_data *d, int shown, const gb_theme *t) {
+    gb_font fb = gb_font_body(t);
+    fb.bold = true;
+    double lh = unshown_line_h(t), y = r.y;
+    for (int k = 0; k < p->hl.n && y + lh <= r.y + r.h + 0.5; k++) {
+        if (word_shown(p, d, shown, k)) continue;
+        char s[160];
+        int id = gb_dist_hl_best(p, k);
+        if (id < 0) snprintf(s, sizeof s, "%s: no single token spells it", p->hl.word[k]);
+        else snprintf(s, sizeof s, "%s: rank %d, p = %.2g", p->hl.word[k], gb_dist_rank(&p->rec, id) + 1,
+                      p->rec.probs_tempered[id]);
+        double tw;
+        gb_text_size(cr, &fb, s, &tw, NULL);
+        tw = fmin(tw, r.w - 12);
+        gb_hl_ground(cr, (gb_rect){r.x + r.w - tw - 12, y + 2, tw + 12, lh - 4}, 0);
+        gb_set_rgb(cr, GB_HL_INK);
+        gb_text_draw(cr, &fb, s, r.x + r.w - 6, y + lh / 2, GB_RIGHT, GB_MIDDLE, tw);
+        y += lh;
+    }
 }
 
 static const char *const BARS_TITLE = "Next token: the most likely, in rank order";
 static const char *const BARS_SUB = "grey: probability at T = 1; colour: after temperature";
 
 /* The bar chart's rectangle inside the bars panel (as gb_draw_panel places it). */
-static gb_rect bars_plot_area(gb_rect area, const gb_theme *t, bool compact) {
+static gb_rect bars_plot_area(gb_rect area, const gb_theme *t, bool compact, const gb_samp *p, const bars_data *d,
+                              const gb_bars *b) {
     gb_rect in = area;
     if (!compact) {
         in = gb_rect_inset(area, t->pad);
         gb_rect_cut_top(&in, gb_panel_header_h(BARS_SUB, t) - t->pad, t->pad);
     }
     gb_rect_cut_bottom(&in, t->font_small * 1.6, 2);
+    cut_unshown(&in, p, d, b, t);
     return in;
 }
 
@@ -99,7 +174,7 @@ int gb_dist_bar_hit(const gb_samp *p, gb_rect r, const gb_theme *t, bool compact
     bars_data d;
     gb_bars b = bars_of(p, t, compact, &d);
     gb_bars_geom bg;
-    gb_bars_layout(&b, bars_plot_area(g.bars, t, compact), t, &bg);
+    gb_bars_layout(&b, bars_plot_area(g.bars, t, compact, p, &d, &b), t, &bg);
     int i = gb_bars_hit(&bg, &b, x, y);
     return i >= 0 ? d.ids[i] : -1;
 }
@@ -110,9 +185,11 @@ static void draw_bars(cairo_t *cr, gb_rect area, const gb_samp *p, const gb_them
     gb_bars b = bars_of(p, t, compact, &d);
     gb_rect in = compact ? area : gb_draw_panel(cr, area, BARS_TITLE, BARS_SUB, t);
     gb_rect key = gb_rect_cut_bottom(&in, t->font_small * 1.6, 2);
+    gb_rect unshown = cut_unshown(&in, p, &d, &b, t);
     gb_draw_bars(cr, in, &b, t);
     gb_bars_geom g;
     gb_bars_layout(&b, in, t, &g);
+    draw_unshown(cr, unshown, p, &d, g.shown, t);
     char s[64];
     if (rec->settings.top_k > 0 && rec->n_topk < rec->vocab) {
         snprintf(s, sizeof s, "top-k = %d: the rest are cut", rec->settings.top_k);

@@ -58,6 +58,7 @@ bool gb_samp_init(gb_samp *p, const gb_view_args *a, int default_steps, gb_error
     if (p->temperature == 0) p->temperature = 1; /* the slider's value when greedy */
     p->tok_arg = dup_str(a->tokenizer);
     p->session_path = dup_str(a->session);
+    gb_hl_parse(&p->hl, a->highlight);
     return true;
 }
 
@@ -103,6 +104,17 @@ void gb_samp_label(const gb_samp *p, int id, char *buf, size_t cap) {
     gb_att_label(&p->tokens, GB_ATT_FROM_TOKENIZER, id, buf, cap);
 }
 
+/* The vocabulary ids whose labels spell each highlighted word (one pass over the vocabulary). */
+static void find_highlight(gb_samp *p, int vocab) {
+    memset(p->hl_n, 0, sizeof p->hl_n);
+    for (int id = 0; id < vocab && p->hl.n > 0; id++) {
+        char lab[96];
+        gb_samp_label(p, id, lab, sizeof lab);
+        int k = gb_hl_match(&p->hl, lab, strlen(lab));
+        if (k >= 0 && p->hl_n[k] < GB_SAMP_HL_IDS) p->hl_ids[k][p->hl_n[k]++] = id;
+    }
+}
+
 /* Prompt ids as the generate command makes them (an empty prompt starts from BOS/EOS). */
 static bool encode(gb_samp *p, const gb_model *m, const char *text, int *stop, int *n_stop) {
     gb_error e = {0};
@@ -143,6 +155,7 @@ static bool build(gb_samp *p, const gb_model *m, const char *text) {
     if (!p->tokens.tok)
         return snprintf(p->error, sizeof p->error, "%s", p->tokens.error[0] ? p->tokens.error
                         : "The model names no tokenizer: give --tokenizer"), false;
+    find_highlight(p, m->cfg.vocab_size);
     gb_error e = {0};
     if (p->session_path) { /* replay the saved session, once */
         if (gb_session_load(m, p->session_path, &p->s, NULL, &e))
@@ -326,4 +339,20 @@ gb_status gb_samp_save(const gb_samp *p, const char *path, gb_error *err) {
     gb_status st = gb_session_save(p->s, path, extra, err);
     free(extra);
     return st;
+}
+
+int gb_dist_rank(const gb_sample_record *rec, int id) {
+    int r = 0;
+    float l = rec->logits[id];
+    for (int v = 0; v < rec->vocab; v++) r += rec->logits[v] > l || (rec->logits[v] == l && v < id);
+    return r;
+}
+
+int gb_dist_hl_best(const gb_samp *p, int word) {
+    int best = -1;
+    for (int i = 0; i < p->hl_n[word]; i++) {
+        int id = p->hl_ids[word][i];
+        if (id < p->rec.vocab && (best < 0 || p->rec.logits[id] > p->rec.logits[best])) best = id;
+    }
+    return best;
 }

@@ -404,6 +404,10 @@ static const char *const GEN_KEYS[] = {"space / backspace", "step / remove the l
                                        "p  r", "play / pause, reset",
                                        "w", "save the session to " GEN_SAVE_FILE, NULL};
 
+static int gen_highlighted(const void *self, int *out, int cap) {
+    return gb_dist_highlighted(&((const dist_view *)self)->p, false, out, cap);
+}
+
 const gb_view gb_view_generation = {
     .name = "generation",
     .title = "Generation",
@@ -419,4 +423,5 @@ const gb_view gb_view_generation = {
     .matrix = gen_matrix,
     .check = gen_check,
     .tick = dist_tick,
+    .highlighted = gen_highlighted,
 };

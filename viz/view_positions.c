@@ -11,6 +11,7 @@
 
 #include "glassbox/forward.h"
 #include "glassbox/model.h"
+#include "highlight.h"
 #include "view.h"
 #include "view_tokenization.h"
 
@@ -42,6 +43,8 @@ typedef struct pos_view {
     char sum_label[64];          /* the token's label */
     char sum_problem[320];       /* why there is no sum (shown instead) */
     bool sum_too_long;           /* the prompt is longer than the context: render refuses */
+    gb_hl hl;                    /* --highlight: without --token, the first such word's token is chosen */
+    bool sum_marked;             /* the chosen token is (part of) a highlighted word */
     /* widgets */
     gb_ui ui;
     gb_widget dim_s, len_s, pair_s, cos_t;
@@ -73,7 +76,33 @@ typedef struct pos_job {
     int sum_d, sum_pos, sum_n;
     char sum_label[64], sum_problem[320];
     bool sum_too_long;
+    gb_hl hl;
+    bool sum_marked;
 } pos_job;
+
+/* The prompt tokens of the highlighted words: marked[n] (malloc'd; NULL when none or out of memory). */
+static bool *marked_tokens(const gb_hl *hl, const gb_tokenizer *tok, const int *ids, int n) {
+    if (hl->n == 0 || n <= 0) return NULL;
+    char (*lab)[64] = malloc((size_t)n * sizeof *lab);
+    const char **texts = malloc((size_t)n * sizeof *texts);
+    bool *mk = malloc((size_t)n);
+    if (lab && texts && mk) {
+        for (int i = 0; i < n; i++) gb_view_token_label(tok, ids[i], lab[i], sizeof lab[i]), texts[i] = lab[i];
+        gb_hl_mark(hl, texts, n, mk);
+    }
+    free(lab);
+    free(texts);
+    if (!lab || !texts) free(mk), mk = NULL;
+    return mk;
+}
+
+/* The token the sum is for: --token, else the first token of a highlighted word, else the view's default. */
+static int sum_token(const pos_job *j, const gb_tokenizer *tok, const int *ids, int n, const bool *mk) {
+    if (j->token >= 0 && j->token < n) return j->token;
+    for (int i = 0; mk && i < n; i++)
+        if (mk[i]) return i;
+    return gb_view_default_token(tok, ids, n);
+}
 
 /* The input of one token: its embedding row (times sqrt(d) for models that
  * scale it) plus the encoding of its position, as the forward pass adds them. */
@@ -86,7 +115,10 @@ static void sum_run(pos_job *j) {
         snprintf(j->sum_problem, sizeof j->sum_problem, "%s", ids.problem);
         j->sum_too_long = ids.n > m->cfg.max_seq;
     } else {
-        int d = m->cfg.d_model, t = j->token >= 0 && j->token < ids.n ? j->token : gb_view_default_token(tok, ids.ids, ids.n);
+        bool *mk = marked_tokens(&j->hl, tok, ids.ids, ids.n);
+        int d = m->cfg.d_model, t = sum_token(j, tok, ids.ids, ids.n, mk);
+        j->sum_marked = mk && mk[t];
+        free(mk);
         j->sum = calloc(3 * (size_t)d, sizeof(float));
         if (j->sum) {
             float es = m->cfg.scale_embed ? sqrtf((float)d) : 1.0f;
@@ -152,6 +184,7 @@ static void pos_job_finish(gb_job *base, void *self) {
     memcpy(v->sum_label, j->sum_label, sizeof v->sum_label);
     memcpy(v->sum_problem, j->sum_problem, sizeof v->sum_problem);
     v->sum_too_long = j->sum_too_long;
+    v->sum_marked = j->sum_marked;
     v->no_table = j->no_table;
     if (j->no_table) {
         v->computed = true;
@@ -201,6 +234,7 @@ static gb_job *pos_update(void *self, const gb_shared *sh) {
         j->own_tok = v->own_tok ? strdup(v->own_tok) : NULL;
         j->ids_arg = v->ids_arg ? strdup(v->ids_arg) : NULL;
         j->token = v->token;
+        j->hl = v->hl;
     }
     v->job_out = true;
     return &j->base;
@@ -229,6 +263,7 @@ static void *pos_create(const gb_view_args *a, gb_error *err) {
     v->own_tok = a->tokenizer ? strdup(a->tokenizer) : NULL;
     v->ids_arg = a->ids ? strdup(a->ids) : NULL;
     v->token = a->token;
+    gb_hl_parse(&v->hl, a->highlight);
     gb_ui_init(&v->ui, gb_theme_normal());
     gb_widget_slider(&v->dim_s, "d", v->dim, 2, MAX_DIM, 2, 0);
     gb_widget_set_tooltip(&v->dim_s, "Model width d: the number of dimensions of each encoding");
@@ -384,10 +419,16 @@ static void draw_curves(cairo_t *cr, gb_rect r, const pos_view *v, const gb_them
 
 /* One strip: a label, then the first k values as coloured cells with the
  * numbers printed in them. */
-static void draw_strip(cairo_t *cr, gb_rect r, const char *label, const float *x, int k, double a, double lw,
-                       const gb_theme *t) {
+static void draw_strip(cairo_t *cr, gb_rect r, const char *label, bool marked, const float *x, int k, double a,
+                       double lw, const gb_theme *t) {
     gb_font fb = gb_font_body(t), fs = gb_font_small(t);
-    gb_set_rgb(cr, t->fg);
+    if (marked) { /* a --highlight word's token: its label on the highlighter's ground */
+        double tw;
+        fb.bold = true;
+        gb_text_size(cr, &fb, label, &tw, NULL);
+        gb_hl_ground(cr, (gb_rect){r.x - 4, r.y + 2, fmin(tw, lw - t->pad) + 8, r.h - 4}, 0);
+    }
+    gb_set_rgb(cr, marked ? GB_HL_INK : t->fg);
     gb_text_draw(cr, &fb, label, r.x, r.y + r.h / 2, GB_LEFT, GB_MIDDLE, lw - t->pad);
     double cw = (r.w - lw) / k;
     for (int i = 0; i < k; i++) {
@@ -435,7 +476,8 @@ static void draw_sum(cairo_t *cr, gb_rect r, const pos_view *v, const gb_theme *
     snprintf(lab[2], sizeof lab[2], "= input");
     double rh = sum_row_h(t);
     gb_rect strip = {in.x, in.y, in.w - t->font * 6, rh};
-    for (int s = 0; s < 3; s++, strip.y += rh) draw_strip(cr, strip, lab[s], v->sum + (size_t)s * d, k, a, lw, t);
+    for (int s = 0; s < 3; s++, strip.y += rh)
+        draw_strip(cr, strip, lab[s], s == 0 && v->sum_marked, v->sum + (size_t)s * d, k, a, lw, t);
     if (k < d) {
         char more[64];
         snprintf(more, sizeof more, "+ %d more", d - k);
@@ -601,6 +643,14 @@ static const char *pos_input_error(const void *self) {
     return msg;
 }
 
+/* The chosen prompt token when it is one of a --highlight word's. */
+static int pos_highlighted(const void *self, int *out, int cap) {
+    const pos_view *v = self;
+    if (!v->sum || !v->sum_marked || cap < 1) return 0;
+    out[0] = v->sum_pos;
+    return 1;
+}
+
 static const char *const POS_KEYS[] = {"[  ]", "previous / next pair of dimensions as curves",
                                        "c", "dot product or cosine similarity",
                                        ",  .", "previous / next prompt token for embedding + position = input", NULL};
@@ -619,4 +669,5 @@ const gb_view gb_view_positions = {
     .ui = pos_ui,
     .matrix = pos_matrix,
     .input_error = pos_input_error,
+    .highlighted = pos_highlighted,
 };

@@ -177,8 +177,20 @@ gb_status task_check(const task_src *s, const gb_shared *sh, const char *view, g
 
 /* ---- a sentence as shaded boxes ---- */
 
+int task_highlighted(const gb_hl *hl, char (*lab)[TASK_LABEL], int n, int base, int *out, int cap) {
+    bool *mk = hl && hl->n > 0 && n > 0 ? malloc((size_t)n) : NULL;
+    int k = 0;
+    if (mk && gb_hl_mark_rows(hl, lab[0], TASK_LABEL, n, mk) > 0)
+        for (int i = 0; i < n && k < cap; i++)
+            if (mk[i]) out[k++] = base + i;
+    free(mk);
+    return k;
+}
+
 double task_draw_strip(cairo_t *cr, gb_rect r, char (*lab)[TASK_LABEL], int n, const float *weight, int highlight,
-                       const gb_theme *t, gb_rect *rects) {
+                       const gb_hl *hl, const gb_theme *t, gb_rect *rects) {
+    bool *mk = cr && hl && hl->n > 0 && n > 0 ? malloc((size_t)n) : NULL;
+    if (mk) gb_hl_mark_rows(hl, lab[0], TASK_LABEL, n, mk);
     gb_font fb = gb_font_body(t);
     double hbox = t->font * 2.0, x = r.x, y = r.y, gap = t->font * 0.35;
     for (int i = 0; i < n; i++) {
@@ -200,8 +212,10 @@ double task_draw_strip(cairo_t *cr, gb_rect r, char (*lab)[TASK_LABEL], int n, c
             cairo_stroke(cr);
             gb_set_rgb(cr, gb_text_on(fill));
             gb_text_draw(cr, &fb, lab[i], b.x + b.w / 2, b.y + b.h / 2, GB_CENTER, GB_MIDDLE, b.w - 4);
+            if (mk && mk[i]) gb_hl_halo(cr, b, 3, 4);
         }
         x += bw + gap;
     }
+    free(mk);
     return n ? y + hbox - r.y : 0;
 }

@@ -14,6 +14,7 @@
 
 #include "glassbox/model.h"
 #include "glassbox/tokenizer.h"
+#include "highlight.h"
 #include "view.h"
 
 #define TASK_LABEL 40
@@ -83,9 +84,12 @@ gb_status task_heads_check(const char *view, int arg_layer, int arg_head, int n_
 gb_status task_check(const task_src *s, const gb_shared *sh, const char *view, gb_error *err);
 
 /* Draw a sentence as a row of token boxes whose background is shaded by
- * weight[i] in [0, 1] (NULL: plain); returns the height used. rects (may be
- * NULL) receive each box. */
+ * weight[i] in [0, 1] (NULL: plain); the tokens of hl's words (may be NULL)
+ * in a yellow ring; returns the height used. rects (may be NULL) receive each box. */
 double task_draw_strip(cairo_t *cr, gb_rect r, char (*lab)[TASK_LABEL], int n, const float *weight, int highlight,
-                       const gb_theme *t, gb_rect *rects);
+                       const gb_hl *hl, const gb_theme *t, gb_rect *rects);
+/* The positions of the tokens of hl's words in a sentence [n], plus base, into
+ * out (cap); returns how many. */
+int task_highlighted(const gb_hl *hl, char (*lab)[TASK_LABEL], int n, int base, int *out, int cap);
 
 #endif

@@ -181,6 +181,7 @@ static void *tok_create(const gb_view_args *a, gb_error *err) {
     v->ids_given = a->ids != NULL;
     v->step = a->step;
     v->hover = -1;
+    gb_hl_parse(&v->hl, a->highlight);
     gb_ui_init(&v->ui, gb_theme_normal());
     gb_widget_dropdown(&v->tok_dd, "tokenizer", v->items, 0, 0);
     gb_widget_set_tooltip(&v->tok_dd, "Which tokenizer cuts the text (t / Shift+T)");
@@ -279,4 +280,5 @@ const gb_view gb_view_tokenization = {
     .ui = tok_ui,
     .input_error = tok_input_error,
     .matrix = tok_matrix,
+    .highlighted = tok_highlighted,
 };

@@ -12,20 +12,29 @@
 typedef struct chipset {
     gb_chip *c;
     char (*lab)[96];
+    bool *mk;          /* [n] the chip covers a --highlight word */
+    bool *mask;        /* [text_len] bytes of the text in a highlighted word, or NULL */
+    size_t mask_n;
     int n;
 } chipset;
 
 static void chipset_free(chipset *cs) {
     free(cs->c);
     free(cs->lab);
+    free(cs->mk);
+    free(cs->mask);
     memset(cs, 0, sizeof *cs);
 }
 
-static bool chipset_alloc(chipset *cs, int n) {
+/* Room for n chips of a record's text; the bytes of the view's highlighted words found. */
+static bool chipset_alloc(chipset *cs, int n, const tok_view *v, const gb_tok_record *rec) {
     memset(cs, 0, sizeof *cs);
     cs->c = calloc((size_t)(n > 0 ? n : 1), sizeof *cs->c);
     cs->lab = calloc((size_t)(n > 0 ? n : 1), sizeof *cs->lab);
-    if (!cs->c || !cs->lab) {
+    cs->mk = calloc((size_t)(n > 0 ? n : 1), sizeof *cs->mk);
+    if (v->hl.n > 0 && rec->text_len > 0 && (cs->mask = malloc(rec->text_len)))
+        cs->mask_n = rec->text_len, gb_hl_text_mask(&v->hl, rec->text, rec->text_len, cs->mask);
+    if (!cs->c || !cs->lab || !cs->mk) {
         chipset_free(cs);
         return false;
     }
@@ -42,12 +51,13 @@ static void put_chip(chipset *cs, const gb_tok_record *rec, const gb_tokenizer *
     else if (t && id >= 0) gb_tokenizer_label(t, id, lab, sizeof cs->lab[0]);
     else gb_tok_escape(rec->text + start, len, lab, sizeof cs->lab[0]);
     *c = (gb_chip){lab, strlen(lab), id, color, false};
+    cs->mk[cs->n] = gb_hl_in_mask(cs->mask, cs->mask_n, start, len);
     cs->n++;
 }
 
 static bool chunk_chips(const tok_view *v, chipset *cs) {
     const tok_result *r = tok_cur(v);
-    if (!r || !r->rec || !chipset_alloc(cs, r->rec->n_chunks)) return false;
+    if (!r || !r->rec || !chipset_alloc(cs, r->rec->n_chunks, v, r->rec)) return false;
     for (int i = 0; i < r->rec->n_chunks; i++) {
         const gb_tok_chunk *ch = &r->rec->chunks[i];
         put_chip(cs, r->rec, tok_cur_tok(v), ch->start, ch->len, -1, i % 8, false);
@@ -72,7 +82,7 @@ static bool replay_chips(const tok_view *v, int step, chipset *cs) {
     const tok_result *r = tok_cur(v);
     if (!r || !r->rec) return false;
     const gb_tok_record *rec = r->rec;
-    if (!chipset_alloc(cs, rec->n_symbols + 1)) return false;
+    if (!chipset_alloc(cs, rec->n_symbols + 1, v, rec)) return false;
     gb_tok_symbol *buf = malloc((size_t)(rec->n_symbols + 1) * sizeof *buf);
     if (!buf) return chipset_free(cs), false;
     const gb_tok_merge *last = step > 0 ? &rec->merges[step - 1] : NULL;
@@ -92,7 +102,7 @@ static bool replay_chips(const tok_view *v, int step, chipset *cs) {
 
 static bool final_chips(const tok_view *v, int sel, bool ids, chipset *cs) {
     const tok_result *r = &v->res[sel];
-    if (!r->rec || !chipset_alloc(cs, r->rec->n_tokens)) return false;
+    if (!r->rec || !chipset_alloc(cs, r->rec->n_tokens, v, r->rec)) return false;
     const gb_tokenizer *t = r->built ? r->built : v->cat.c[sel].tok;
     for (int i = 0; i < r->rec->n_tokens; i++) {
         const gb_tok_token *tk = &r->rec->tokens[i];
@@ -156,7 +166,7 @@ static void geometry_uncached(const tok_view *v, double w, double h, const gb_sh
     chunk_chips(v, &a);
     replay_chips(v, tok_cur_step(v), &b);
     final_chips(v, v->sel < v->cat.n ? v->sel : 0, true, &c);
-    double line = t->font * 1.6, row = chips_h(&(chipset){a.c, a.lab, a.n ? 1 : 0}, inner, t);
+    double line = t->font * 1.6, row = chips_h(&(chipset){.c = a.c, .lab = a.lab, .n = a.n ? 1 : 0}, inner, t);
     double need[3] = {head + line + t->pad + chips_h(&a, inner, t), head + chips_h(&b, inner, t),
                       head + chips_h(&c, inner, t)};
     double least[3] = {head + line + t->pad + row, head + row, head + row}; /* a title and one row of chips */
@@ -200,7 +210,7 @@ void tok_layout(void *self, double w, double h, const gb_shared *sh) {
 
 /* Chips in r, whole rows only: a row that would be cut by the bottom of the
  * panel is left out (the panel's title gives the count). */
-static void draw_rows(cairo_t *cr, gb_rect r, const gb_chip *c, int n, const gb_theme *t) {
+static void draw_rows(cairo_t *cr, gb_rect r, const gb_chip *c, const bool *mk, int n, const gb_theme *t) {
     gb_rect *rects = n > 0 ? malloc((size_t)n * sizeof *rects) : NULL;
     if (!rects) return;
     gb_chips_layout(c, n, r, t, rects);
@@ -210,7 +220,7 @@ static void draw_rows(cairo_t *cr, gb_rect r, const gb_chip *c, int n, const gb_
         bottom = fmax(bottom, rects[shown].y + rects[shown].h), shown++;
     free(rects);
     if (shown == 0) shown = n, bottom = r.y + r.h; /* not even one row fits: cut it */
-    gb_draw_chips(cr, (gb_rect){r.x, r.y, r.w, bottom - r.y}, c, shown, t);
+    gb_draw_chips_hl(cr, (gb_rect){r.x, r.y, r.w, bottom - r.y}, c, shown, mk, t);
 }
 
 
@@ -249,7 +259,7 @@ static void draw_text_panel(cairo_t *cr, gb_rect r, const tok_view *v, const gb_
     }
     gb_rect_cut_top(&in, t->font * 1.6, t->pad);
     chipset cs;
-    if (chunk_chips(v, &cs)) draw_rows(cr, in, cs.c, cs.n, t);
+    if (chunk_chips(v, &cs)) draw_rows(cr, in, cs.c, cs.mk, cs.n, t);
     chipset_free(&cs);
 }
 
@@ -292,7 +302,7 @@ static void draw_replay_panel(cairo_t *cr, gb_rect r, const tok_view *v, const g
     chipset cs;
     if (replay_chips(v, step, &cs)) {
         int first = first_shown(&cs, in, t);
-        draw_rows(cr, in, cs.c + first, cs.n - first, t);
+        draw_rows(cr, in, cs.c + first, cs.mk + first, cs.n - first, t);
     }
     chipset_free(&cs);
 }
@@ -301,7 +311,7 @@ static void draw_final_panel(cairo_t *cr, gb_rect r, const tok_view *v, const gb
     char title[96];
     snprintf(title, sizeof title, "3. The tokens the model reads: %d", cs->n);
     gb_rect in = gb_draw_panel(cr, r, title, "each chip: the token's text over its id in the vocabulary (\xE2\x90\xA3 is a space)", t);
-    draw_rows(cr, in, cs->c, cs->n, t);
+    draw_rows(cr, in, cs->c, cs->mk, cs->n, t);
     (void)v;
 }
 
@@ -334,7 +344,7 @@ static void draw_compare_panel(cairo_t *cr, gb_rect r, const tok_view *v, const 
             gb_chips_layout(cs.c, 1, chips, t, &one);
             chips.h = one.h; /* one row of chips: the rest is not drawn */
             int fit = (int)(chips.w / (t->font * 1.4)) + 1; /* more than one row can hold: not even measured */
-            gb_draw_chips(cr, chips, cs.c, cs.n < fit ? cs.n : fit, t);
+            gb_draw_chips_hl(cr, chips, cs.c, cs.n < fit ? cs.n : fit, cs.mk, t);
             chipset_free(&cs);
         } else {
             gb_set_rgb(cr, t->fg_dim);
@@ -437,6 +447,17 @@ static bool select_tok(tok_view *v, int i) {
     v->hover = -1;
     tok_refresh_items(v);
     return true;
+}
+
+int tok_highlighted(const void *self, int *out, int cap) {
+    const tok_view *v = self;
+    chipset cs;
+    int k = 0;
+    if (v->hl.n == 0 || !final_chips(v, v->sel, true, &cs)) return 0;
+    for (int i = 0; i < cs.n && k < cap; i++)
+        if (cs.mk[i]) out[k++] = i;
+    chipset_free(&cs);
+    return k;
 }
 
 static int hit_final(const tok_view *v, const gb_shared *sh, double x, double y) {

@@ -4,6 +4,7 @@
 #ifndef GB_VIEW_TOKENIZATION_INT_H
 #define GB_VIEW_TOKENIZATION_INT_H
 
+#include "highlight.h"
 #include "view.h"
 #include "view_tokenization.h"
 
@@ -37,6 +38,7 @@ typedef struct tok_view {
     unsigned char geom_key[64];
     gb_rect geom_rects[5];
     double hover_x, hover_y;
+    gb_hl hl;                           /* --highlight: their chips get a halo */
 } tok_view;
 
 /* The chosen tokenizer's result, tokenizer, merges and the step shown. */
@@ -46,6 +48,9 @@ int tok_n_merges(const tok_view *v);
 int tok_cur_step(const tok_view *v);
 /* Drop-down entries and the step slider from the state. */
 void tok_refresh_items(tok_view *v);
+
+/* The final tokens (of the chosen tokenizer) of the --highlight words: their indices. */
+int tok_highlighted(const void *self, int *out, int cap);
 
 void tok_layout(void *self, double w, double h, const gb_shared *sh);
 void tok_draw(cairo_t *cr, double w, double h, const void *self, const gb_shared *sh);

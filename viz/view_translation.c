@@ -187,6 +187,7 @@ static void *tr_create(const gb_view_args *a, gb_error *err) {
     v->upto = a->upto > 0 ? a->upto : 0;
     v->hover_r = v->hover_c = v->hover_line = -1;
     v->sel_r = a->query, v->sel_c = a->key;
+    gb_hl_parse(&v->hl, a->highlight);
     gb_ui_init(&v->ui, gb_theme_normal());
     gb_widget_button(&v->back_b, "\xE2\x97\x82 back");
     gb_widget_set_tooltip(&v->back_b, "Remove the newest English word (Backspace)");
@@ -228,8 +229,8 @@ void tr_geometry(const tr_view *v, double w, double h, const gb_shared *sh, tr_g
     if (v->have && r.w > 0) {
         gb_rect probe = {0, 0, r.w - t->font * 6, 1e6}; /* as draw_sentences; the whole English, so nothing jumps */
         double one = t->font * 2.0;
-        rows = task_draw_strip(NULL, probe, v->src_lab, v->t.n_src, NULL, -1, t, NULL) / one +
-               task_draw_strip(NULL, probe, v->tgt_lab, v->t.n_ids, NULL, -1, t, NULL) / one;
+        rows = task_draw_strip(NULL, probe, v->src_lab, v->t.n_src, NULL, -1, NULL, t, NULL) / one +
+               task_draw_strip(NULL, probe, v->tgt_lab, v->t.n_ids, NULL, -1, NULL, t, NULL) / one;
         rows = fmax(2, fmin(6, rows));
     }
     g->sentence = gb_rect_cut_top(&r, rows * t->font * 2.4 + t->font * 1.6, t->gap);
@@ -391,6 +392,14 @@ static const char *const TR_KEYS[] = {"Space  Backspace", "one more English word
                                       "click a cell, Esc", "point it out (its lines too) / no more",
                                       NULL};
 
+/* The tokens of the --highlight words: French positions i, then English ones as n_src + i. */
+static int tr_highlighted(const void *self, int *out, int cap) {
+    const tr_view *v = self;
+    if (!v->have) return 0;
+    int k = task_highlighted(&v->hl, v->src_lab, v->t.n_src, 0, out, cap);
+    return k + task_highlighted(&v->hl, v->tgt_lab, tr_shown(v), v->t.n_src, out + k, cap - k);
+}
+
 const gb_view gb_view_translation = {
     .name = "translation",
     .title = "Translation",
@@ -405,6 +414,7 @@ const gb_view gb_view_translation = {
     .ui = tr_ui,
     .matrix = tr_matrix_named,
     .check = tr_check,
+    .highlighted = tr_highlighted,
 };
 
 /* ---- lessons: @select ENGLISH FRENCH as a cell ---- */

@@ -38,6 +38,7 @@ typedef struct tr_view {
     int hover_r, hover_c;      /* heatmap cell under the pointer */
     int hover_line;            /* alignment: English word under the pointer */
     int sel_r, sel_c;          /* the chosen cell (--query, --key or a click), -1: none */
+    gb_hl hl;                  /* --highlight: these words' tokens ringed, candidates marked */
 } tr_view;
 
 typedef struct tr_geom {

@@ -174,12 +174,15 @@ static void draw_candidates(cairo_t *cr, gb_rect panel, const tr_view *v, const 
     gb_rect in = gb_draw_panel(cr, panel, title, sub, t);
     const char *labels[TR_TOP_K];
     gb_rgb colors[TR_TOP_K];
+    bool marked[TR_TOP_K];
     for (int i = 0; i < k && i < TR_TOP_K; i++) {
         labels[i] = v->cand_lab[step * k + i];
         colors[i] = i == 0 && shown >= 2 ? t->highlight : t->accent; /* the chosen one (a bold label would not fit) */
+        marked[i] = gb_hl_match(&v->hl, labels[i], strlen(labels[i])) >= 0;
     }
     gb_bars b = {.values = v->t.top_p + (size_t)step * k, .n = k < TR_TOP_K ? k : TR_TOP_K, .labels = labels, .vmax = 1,
-                 .colors = colors, .value_axis = "probability", .highlight = -1, .hover = -1, .decimals = 3};
+                 .colors = colors, .value_axis = "probability", .highlight = -1, .hover = -1, .decimals = 3,
+                 .marked = marked};
     gb_draw_bars(cr, in, &b, t);
 }
 
@@ -194,11 +197,11 @@ static void draw_sentences(cairo_t *cr, gb_rect r, const tr_view *v, const gb_th
     gb_rect fr = {r.x + lw, r.y, r.w - lw, r.h};
     gb_set_rgb(cr, t->fg);
     gb_text_draw(cr, &fb, "French", r.x, r.y + t->font, GB_LEFT, GB_MIDDLE, lw);
-    double used = task_draw_strip(cr, fr, v->src_lab, v->t.n_src, row, -1, t, NULL);
+    double used = task_draw_strip(cr, fr, v->src_lab, v->t.n_src, row, -1, &v->hl, t, NULL);
     gb_rect en = {fr.x, fr.y + used + t->font * 0.4, fr.w, fmax(0, fr.h - used)};
     gb_set_rgb(cr, t->fg);
     gb_text_draw(cr, &fb, "English", r.x, en.y + t->font, GB_LEFT, GB_MIDDLE, lw);
-    used += t->font * 0.4 + task_draw_strip(cr, en, v->tgt_lab, shown, NULL, shown - 1, t, NULL);
+    used += t->font * 0.4 + task_draw_strip(cr, en, v->tgt_lab, shown, NULL, shown - 1, &v->hl, t, NULL);
     char cap[200], heads[80];
     task_heads_describe(&v->heads, heads, sizeof heads);
     if (row)
