@@ -6,6 +6,7 @@
  * expected region; `glassbox render --highlight`; and the lesson player hands a
  * step's @highlight to the views. */
 #include "gbtest.h"
+#include "gbviz.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -263,9 +264,6 @@ static void test_renders(void **state) {
 }
 
 /* Reviewed references in tests/images/ (GB_UPDATE_IMAGES=1 rewrites them; look at every changed PNG). */
-#define TOLERANCE 24
-#define MAX_BAD_FRAC 0.002
-
 static void check_image(const gb_view_args *a, const char *view, const gb_model *m, bool presenter, const char *name) {
     shown s = open_args(view, a, m);
     s.sh.theme = gb_theme_get(presenter), s.sh.presenter = presenter;
@@ -274,22 +272,7 @@ static void check_image(const gb_view_args *a, const char *view, const gb_model 
     cairo_surface_t *img = gb_render_image(s.v, s.self, &s.sh, w, h, 1);
     assert_non_null(img);
     close_view(&s);
-    char ref[1024];
-    snprintf(ref, sizeof ref, "%s/tests/images/%s.png", GB_SOURCE_DIR, name);
-    const char *upd = getenv("GB_UPDATE_IMAGES");
-    if (upd && *upd == '1') {
-        assert_int_equal(cairo_surface_write_to_png(img, ref), CAIRO_STATUS_SUCCESS);
-        printf("  %-28s reference written: %s\n", name, ref);
-    } else {
-        cairo_surface_write_to_png(img, gbt_tmp(name));
-        gb_image_diff d;
-        gb_error err = {0};
-        gbt_assert_ok(gb_image_compare(img, ref, TOLERANCE, &d, &err), &err);
-        long total = (long)d.width * d.height;
-        printf("  %-28s %ld of %ld pixels differ by more than %d (largest difference %d)\n", name, d.n_diff, total,
-               TOLERANCE, d.max_diff);
-        assert_true(d.n_diff <= (long)(MAX_BAD_FRAC * total));
-    }
+    gbv_check_image(img, name, GBV_TOLERANCE, GBV_MAX_BAD_FRAC);
     cairo_surface_destroy(img);
 }
 
@@ -403,11 +386,7 @@ static int teardown(void **state) {
 int main(int argc, char **argv) {
     gbt_init(argc, argv);
     setenv("SDL_VIDEODRIVER", "dummy", 1);
-    gb_error err = {0};
-    if (gb_text_use_hermetic_fonts(gbt_tmp("fonts"), &err) != GB_OK) {
-        printf("SKIPPED: the view tests need the DejaVu fonts: %s\n", err.msg);
-        return 0;
-    }
+    if (!gbv_use_fonts()) return 0;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_distribution),

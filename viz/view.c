@@ -64,6 +64,11 @@ gb_status gb_view_settle(const gb_view *v, void *self, const gb_shared *sh, gb_e
 
 double gb_view_header_h(const gb_theme *t) { return t->font_big * 1.3 + t->font * 1.4 + t->gap; }
 
+gb_rect gb_view_body(double w, double h, const gb_theme *t) {
+    double top = t->gap + gb_view_header_h(t);
+    return (gb_rect){t->gap, top, w - 2 * t->gap, h - t->gap - top};
+}
+
 gb_rect gb_view_header(cairo_t *cr, double w, double h, const char *title, const char *subtitle,
                        const gb_theme *t) {
     gb_rect r = {t->gap, t->gap, w - 2 * t->gap, h - 2 * t->gap};

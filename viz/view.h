@@ -136,6 +136,8 @@ void gb_view_translation_select(const char *model, const char *prompt, const cha
 gb_rect gb_view_header(cairo_t *cr, double w, double h, const char *title, const char *subtitle,
                        const gb_theme *t);
 double gb_view_header_h(const gb_theme *t);
+/* The room under the header of a w x h view, inside its margins. */
+gb_rect gb_view_body(double w, double h, const gb_theme *t);
 void gb_view_message(cairo_t *cr, gb_rect r, const char *msg, const gb_theme *t);
 
 #endif

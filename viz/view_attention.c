@@ -337,7 +337,7 @@ static void att_destroy(void *self) {
 void att_geometry(const att_view *v, double w, double h, const gb_shared *sh, att_geom *g) {
     const gb_theme *t = sh->theme;
     memset(g, 0, sizeof *g);
-    gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
+    gb_rect r = gb_view_body(w, h, t);
     if (r.w < 0) r.w = 0;
     if (r.h < 0) r.h = 0;
     if (sh->interactive) g->controls = gb_rect_cut_top(&r, gb_widget_height(t), t->gap);

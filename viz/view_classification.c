@@ -232,7 +232,7 @@ static void cl_destroy(void *self) {
 static void cl_geometry(const cl_view *v, double w, double h, const gb_shared *sh, cl_geom *g) {
     const gb_theme *t = sh->theme;
     memset(g, 0, sizeof *g);
-    gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
+    gb_rect r = gb_view_body(w, h, t);
     if (r.w < 1 || r.h < 1) return;
     if (sh->interactive) g->controls = gb_rect_cut_top(&r, gb_widget_height(t), t->gap);
     double rows = 1;

@@ -157,7 +157,7 @@ static void cmp_draw(cairo_t *cr, double w, double h, const void *self, const gb
     snprintf(sub, sizeof sub, "%s, the same prompt and seed %llu for each; distributions at step %d (highlighted)",
              sh->model_name ? sh->model_name : "model", (unsigned long long)p0->seed, shown_step + 1);
     gb_view_header(cr, w, h, "Decoding strategies side by side", sub, t);
-    gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
+    gb_rect r = gb_view_body(w, h, t);
     if (!p0->s) {
         gb_view_message(cr, r, p0->error[0] ? p0->error : "Nothing generated yet", t);
         return;

@@ -108,7 +108,7 @@ void dist_controls_layout(dist_view *v, gb_rect *r, const gb_shared *sh) {
 gb_rect dist_body(const dist_view *v, double w, double h, const gb_shared *sh) {
     const gb_theme *t = sh->theme;
     (void)v;
-    gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
+    gb_rect r = gb_view_body(w, h, t);
     if (r.w < 0) r.w = 0;
     if (r.h < 0) r.h = 0;
     return r;

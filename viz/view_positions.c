@@ -299,7 +299,7 @@ static double sum_row_h(const gb_theme *t) { return t->font * 2.2; }
 
 static void geometry(const pos_view *v, double w, double h, const gb_shared *sh, pos_geom *g) {
     const gb_theme *t = sh->theme;
-    gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
+    gb_rect r = gb_view_body(w, h, t);
     if (r.w < 0) r.w = 0;
     if (r.h < 0) r.h = 0;
     g->controls = sh->interactive ? gb_rect_cut_top(&r, gb_widget_height(t), t->gap) : (gb_rect){0, 0, 0, 0};

@@ -158,7 +158,7 @@ static void geometry(const tok_view *v, double w, double h, const gb_shared *sh,
 static void geometry_uncached(const tok_view *v, double w, double h, const gb_shared *sh, tok_geom *g) {
     const gb_theme *t = sh->theme;
     memset(g, 0, sizeof *g);
-    gb_rect r = {t->gap, t->gap + gb_view_header_h(t), w - 2 * t->gap, h - 2 * t->gap - gb_view_header_h(t)};
+    gb_rect r = gb_view_body(w, h, t);
     if (r.w < 1 || r.h < 1) return;
     if (sh->interactive) g->controls = gb_rect_cut_top(&r, gb_widget_height(t), t->gap);
     double inner = r.w - 2 * t->pad, head = gb_panel_header_h("x", t) + 2 * t->pad;
