@@ -841,9 +841,11 @@ gb_status gb_forward_encoder(const gb_model *m, gb_state *st, const int *tokens,
                 float *srcs[2] = {st->xk_cache + l * kv_layer, st->xv_cache + l * kv_layer};
                 for (int t = 0; t < 2; t++) {
                     snprintf(name, sizeof name, "blocks.%d.%s", l, whats[t]);
-                    if (!gb_trace_wants(r.o->trace, name)) continue;
-                    gb_tensor *tt = gb_trace_tensor(r.o->trace, name, 3, shape, 0u, 0.0f, err);
-                    if (!tt) return err->status;
+                    gb_tensor *tt = gb_trace_record(r.o->trace, name, 3, shape, 0u, 0.0f, err);
+                    if (!tt) {
+                        if (err && err->status) return err->status;
+                        continue;
+                    }
                     memcpy(tt->data, srcs[t], (size_t)n * kvd * sizeof(float));
                 }
             }
@@ -854,11 +856,11 @@ gb_status gb_forward_encoder(const gb_model *m, gb_state *st, const int *tokens,
         memcpy(st->class_logits, m->w.cls_b, (size_t)c->n_classes * sizeof(float));
         cblas_sgemv(CblasRowMajor, CblasNoTrans, c->n_classes, c->d_model, 1.0f, m->w.cls_w, c->d_model,
                     st->enc_out, 1, 1.0f, st->class_logits, 1);
-        if (r.o->trace && gb_trace_wants(r.o->trace, "class_logits")) {
+        if (r.o->trace) {
             int64_t shape[1] = {c->n_classes};
-            gb_tensor *t = gb_trace_tensor(r.o->trace, "class_logits", 1, shape, 0u, 0.0f, err);
-            if (!t) return err->status;
-            memcpy(t->data, st->class_logits, (size_t)c->n_classes * sizeof(float));
+            gb_tensor *t = gb_trace_record(r.o->trace, "class_logits", 1, shape, 0u, 0.0f, err);
+            if (t) memcpy(t->data, st->class_logits, (size_t)c->n_classes * sizeof(float));
+            else if (err && err->status) return err->status;
         }
     }
     return GB_OK;
